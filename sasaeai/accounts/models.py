@@ -1,0 +1,115 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from sasaeai.core.models import Area, Tenant
+from sasaeai.core.text import normalize_for_search
+
+
+class Role(models.TextChoices):
+    SYSTEM_ADMIN = "system_admin", _("system administrator")
+    MUNICIPAL_STAFF = "municipal_staff", _("municipal staff")
+    WELFARE_COUNCIL_STAFF = "welfare_council_staff", _("welfare council staff")
+    COMMUNITY_SOCIAL_WORKER = "community_social_worker", _("community social worker")
+    VOLUNTEER_COORDINATOR = "volunteer_coordinator", _("volunteer coordinator")
+    WELFARE_COMMISSIONER = "welfare_commissioner", _("welfare commissioner")
+    PLAN_COMMITTEE_MEMBER = "plan_committee_member", _("plan committee member")
+    VOLUNTEER = "volunteer", _("volunteer")
+    RESIDENT = "resident", _("resident")
+
+
+# Roles that handle personal data: they must pass TOTP two-factor authentication.
+TWO_FACTOR_ROLES = frozenset(
+    {
+        Role.SYSTEM_ADMIN,
+        Role.MUNICIPAL_STAFF,
+        Role.WELFARE_COUNCIL_STAFF,
+        Role.COMMUNITY_SOCIAL_WORKER,
+        Role.VOLUNTEER_COORDINATOR,
+        Role.WELFARE_COMMISSIONER,
+    }
+)
+# Roles that see only what lies in their own districts.
+AREA_LIMITED_ROLES = frozenset({Role.WELFARE_COMMISSIONER})
+
+
+class Organisation(models.TextChoices):
+    MUNICIPALITY = "municipality", _("municipality")
+    WELFARE_COUNCIL = "welfare_council", _("welfare council")
+    OTHER = "other", _("other")
+
+
+class User(AbstractUser):
+    display_name = models.CharField(_("display name"), max_length=100, blank=True)
+    display_name_kana = models.CharField(_("display name (kana)"), max_length=100, blank=True)
+    # Part of the session hash: raising it ends every session of the user, on any session
+    # backend (database or Redis), at their next request.
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self):
+        return self.display_name or self.username
+
+    def get_session_auth_hash(self):
+        from django.utils.crypto import salted_hmac
+
+        return salted_hmac(
+            "sasaeai.accounts.User.get_session_auth_hash",
+            f"{self.password}:{self.session_generation}",
+            algorithm="sha256",
+        ).hexdigest()
+
+
+class MembershipQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True, user__is_active=True, tenant__is_active=True)
+
+
+class Membership(models.Model):
+    """A user's place in one tenant: their role there and, for commissioners, their districts.
+
+    Not tenant-scoped under RLS: it is what decides the tenant, read before one is chosen.
+    """
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("tenant")
+    )
+    role = models.CharField(_("role"), max_length=40, choices=Role.choices)
+    organisation = models.CharField(
+        _("organisation"),
+        max_length=20,
+        choices=Organisation.choices,
+        default=Organisation.MUNICIPALITY,
+    )
+    department = models.CharField(_("department"), max_length=100, blank=True)
+    areas = models.ManyToManyField(
+        Area, blank=True, related_name="+", verbose_name=_("districts in charge")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    search_text = models.TextField(editable=False, default="")
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["tenant", "role", "user__username"]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "tenant"], name="membership_one_per_tenant")
+        ]
+
+    def __str__(self):
+        return f"{self.user} / {self.tenant} / {self.get_role_display()}"
+
+    def refresh_search_text(self):
+        user = self.user
+        self.search_text = normalize_for_search(
+            f"{user.username} {user.display_name} {user.display_name_kana} {self.department}"
+        )

@@ -1,0 +1,49 @@
+from django.db.models import QuerySet
+
+from sasaeai.accounts import policy
+from sasaeai.accounts.models import Membership, User
+from sasaeai.core.models import Area
+from sasaeai.core.text import normalize_for_search
+
+
+def memberships_of(user: User) -> QuerySet[Membership]:
+    return Membership.objects.active().filter(user=user).select_related("tenant")
+
+
+def membership_for(*, user_id: int, tenant_id: int) -> Membership | None:
+    return (
+        Membership.objects.active()
+        .filter(user_id=user_id, tenant_id=tenant_id)
+        .select_related("tenant", "user")
+        .first()
+    )
+
+
+def district_area_ids(membership: Membership) -> frozenset[int]:
+    """The membership's districts and every area beneath them (one query for the tree)."""
+    roots = set(membership.areas.values_list("id", flat=True))
+    if not roots:
+        return frozenset()
+    children: dict[int, list[int]] = {}
+    for area_id, parent_id in Area.objects.filter(tenant_id=membership.tenant_id).values_list(
+        "id", "parent_id"
+    ):
+        children.setdefault(parent_id, []).append(area_id)
+    found, stack = set(), list(roots)
+    while stack:
+        area_id = stack.pop()
+        if area_id not in found:
+            found.add(area_id)
+            stack.extend(children.get(area_id, []))
+    return frozenset(found)
+
+
+def members_visible_to(actor: policy.Actor, *, query: str = "", role: str = "") -> QuerySet:
+    members = policy.scope(actor, "accounts.view_member", Membership.objects.all())
+    if query:
+        members = members.filter(search_text__contains=normalize_for_search(query))
+    if role:
+        members = members.filter(role=role)
+    return members.select_related("user", "tenant").prefetch_related("areas").order_by(
+        "role", "user__username"
+    )

@@ -1,0 +1,122 @@
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from sasaeai.accounts.policy import Actor
+from sasaeai.audit.chain import entry_digest
+from sasaeai.audit.models import Action, AuditEntry, ChainHead
+
+
+@dataclass(frozen=True)
+class Event:
+    """What happened to what, about whom; the actor and time are added when it is appended."""
+
+    action: Action | str
+    object_type: str
+    object_id: str = ""
+    object_repr: str = ""
+    subject_type: str = ""
+    subject_id: str = ""
+    tenant_id: int | None = None
+    detail: dict | None = None
+
+
+def audit_append(*, actor: Actor, events: Sequence[Event]) -> list[AuditEntry]:
+    """Append events to the chain in one transaction.
+
+    The chain head is locked first, so concurrent writers queue and the log stays a single
+    chain; a list page appends one entry per person shown under a single lock.
+    """
+    if not events:
+        return []
+    with transaction.atomic():
+        head = ChainHead.objects.select_for_update().get(pk=1)
+        now = timezone.now()
+        entries = []
+        previous_hash, sequence = head.entry_hash, head.sequence
+        for event in events:
+            sequence += 1
+            entry = AuditEntry(
+                tenant_id=event.tenant_id if event.tenant_id is not None else actor.tenant_id,
+                sequence=sequence,
+                occurred_at=now,
+                actor_id=actor.user_id,
+                actor_username=actor.username,
+                actor_role=actor.role or "",
+                action=event.action,
+                object_type=event.object_type,
+                object_id=event.object_id,
+                object_repr=event.object_repr[:200],
+                subject_type=event.subject_type or event.object_type,
+                subject_id=event.subject_id or event.object_id,
+                ip_address=actor.ip_address,
+                detail=event.detail or {},
+                previous_hash=previous_hash,
+            )
+            entry.entry_hash = entry_digest(entry)
+            previous_hash = entry.entry_hash
+            entries.append(entry)
+        AuditEntry.objects.bulk_create(entries)
+        head.sequence, head.entry_hash = sequence, previous_hash
+        head.save(update_fields=["sequence", "entry_hash"])
+    return entries
+
+
+def event_for(
+    action: Action | str,
+    obj: models.Model,
+    *,
+    subject: models.Model | None = None,
+    detail: dict | None = None,
+) -> Event:
+    subject = subject if subject is not None else obj
+    return Event(
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        object_repr=str(obj),
+        subject_type=subject._meta.label_lower,
+        subject_id=str(subject.pk),
+        tenant_id=getattr(obj, "tenant_id", None),
+        detail=detail,
+    )
+
+
+def audit_object(
+    actor: Actor,
+    action: Action | str,
+    obj: models.Model,
+    *,
+    subject: models.Model | None = None,
+    detail: dict | None = None,
+) -> AuditEntry:
+    """Record one action on one object. The subject (whose data it is) defaults to the object."""
+    return audit_append(
+        actor=actor, events=[event_for(action, obj, subject=subject, detail=detail)]
+    )[0]
+
+
+def audit_reads(
+    actor: Actor,
+    objects: Sequence[models.Model],
+    *,
+    action: Action | str = Action.READ,
+    subject_of=None,
+    detail: dict | None = None,
+) -> list[AuditEntry]:
+    """Record that a page, API response or export showed these named records: one entry each."""
+    return audit_append(
+        actor=actor,
+        events=[
+            event_for(
+                action, obj, subject=subject_of(obj) if subject_of else None, detail=detail
+            )
+            for obj in objects
+        ],
+    )
+
+
+def audit_event(actor: Actor, event: Event) -> AuditEntry:
+    return audit_append(actor=actor, events=[event])[0]

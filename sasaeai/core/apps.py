@@ -1,0 +1,31 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "sasaeai.core"
+    label = "core"
+    verbose_name = _("Core")
+
+    def ready(self):
+        from sasaeai.core import metrics, modules, rls
+
+        # Row-level security and the application role's grants follow the models: a new
+        # module's tenant-scoped tables are covered after its first migrate, untouched here.
+        post_migrate.connect(rls.apply_after_migrate, dispatch_uid="sasaeai-rls")
+        modules.register(
+            modules.Module(
+                key="home", label=_("Home"), url_name="core:home", permission=None, order=0
+            )
+        )
+        modules.register(
+            modules.Module(
+                key="areas",
+                label=_("Areas"),
+                url_name="core:area_list",
+                permission="core.view_area",
+                order=90,
+            )
+        )
+        metrics.register_core_metrics()

@@ -1,0 +1,80 @@
+"""PostgreSQL row-level security for every tenant-scoped table, applied after each migrate.
+
+Every concrete subclass of core.models.TenantScoped gets:
+- ENABLE and FORCE ROW LEVEL SECURITY (FORCE so the owner is bound too);
+- `tenant_isolation`: rows of the tenant in `sasaeai.tenant_id` only, none when it is unset;
+- `maintenance`: all rows, for the migrating (owner) role only, and only while it has set
+  `sasaeai.maintenance` (core.tenancy.all_tenants).
+The application role (settings.DATABASE_APP_ROLE), when it exists, is granted read and write
+on every table except the audit log, which it may only read and append to.
+"""
+
+from django.apps import apps
+from django.conf import settings
+from django.db import connections
+
+from sasaeai.core.models import TenantScoped
+
+TENANT_EXPR = "NULLIF(current_setting('sasaeai.tenant_id', true), '')::bigint"
+APPEND_ONLY_TABLES = {"audit_auditentry"}
+
+
+def tenant_scoped_tables() -> list[tuple[str, bool]]:
+    return [
+        (model._meta.db_table, model.rls_allows_null_tenant)
+        for model in apps.get_models()
+        if issubclass(model, TenantScoped) and not model._meta.proxy and model._meta.managed
+    ]
+
+
+def policy_statements(table: str, allows_null_tenant: bool) -> list[str]:
+    check = f"tenant_id = {TENANT_EXPR}"
+    write_check = f"(tenant_id IS NULL OR {check})" if allows_null_tenant else check
+    return [
+        f'ALTER TABLE "{table}" ENABLE ROW LEVEL SECURITY',
+        f'ALTER TABLE "{table}" FORCE ROW LEVEL SECURITY',
+        f'DROP POLICY IF EXISTS tenant_isolation ON "{table}"',
+        f'CREATE POLICY tenant_isolation ON "{table}" USING ({check}) WITH CHECK ({write_check})',
+        f'DROP POLICY IF EXISTS maintenance ON "{table}"',
+        f'CREATE POLICY maintenance ON "{table}" TO CURRENT_USER '
+        "USING (current_setting('sasaeai.maintenance', true) = 'on') "
+        "WITH CHECK (current_setting('sasaeai.maintenance', true) = 'on')",
+    ]
+
+
+def grant_statements(role: str, tables: list[str]) -> list[str]:
+    quoted = f'"{role}"'
+    statements = [
+        f"GRANT USAGE ON SCHEMA public TO {quoted}",
+        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}",
+    ]
+    for table in tables:
+        if table in APPEND_ONLY_TABLES:
+            statements.append(f'GRANT SELECT, INSERT ON "{table}" TO {quoted}')
+            statements.append(f'REVOKE UPDATE, DELETE, TRUNCATE ON "{table}" FROM {quoted}')
+        else:
+            statements.append(f'GRANT SELECT, INSERT, UPDATE, DELETE ON "{table}" TO {quoted}')
+    return statements
+
+
+def apply(using: str = "default") -> None:
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return
+    existing = set(connection.introspection.table_names())
+    with connection.cursor() as cursor:
+        for table, allows_null in tenant_scoped_tables():
+            if table in existing:
+                for statement in policy_statements(table, allows_null):
+                    cursor.execute(statement)
+        cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [settings.DATABASE_APP_ROLE])
+        if cursor.fetchone():
+            for statement in grant_statements(settings.DATABASE_APP_ROLE, sorted(existing)):
+                cursor.execute(statement)
+
+
+def apply_after_migrate(sender, using="default", **kwargs) -> None:
+    # post_migrate fires for every app after all migrations have run, so one app's signal
+    # sees every table, including those of modules added later.
+    if sender.label == "core":
+        apply(using)

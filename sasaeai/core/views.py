@@ -1,0 +1,142 @@
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import DatabaseError, connection
+from django.http import HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from sasaeai.accounts import policy
+from sasaeai.accounts.middleware import tenant_choice_exempt, two_factor_exempt
+from sasaeai.core import fiscal, selectors, services
+from sasaeai.core.context_processors import LARGE_TEXT_COOKIE
+from sasaeai.core.forms import AreaFilterForm, AreaForm
+from sasaeai.core.models import Area
+
+PAGE_SIZE = 50
+
+
+def home(request):
+    today = timezone.localdate()
+    return render(
+        request,
+        "core/home.html",
+        {
+            "today": today,
+            "today_wareki": fiscal.wareki_date(today),
+            "fiscal_year_label": fiscal.fiscal_year_label(fiscal.fiscal_year_of(today)),
+        },
+    )
+
+
+@login_not_required
+@never_cache
+def healthz(request):
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError as error:
+        return JsonResponse(
+            {"status": "error", "database": "unreachable", "reason": str(error).strip()[:200]},
+            status=503,
+        )
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+@login_not_required
+@two_factor_exempt
+@tenant_choice_exempt
+@require_POST
+def large_text_toggle(request):
+    response = HttpResponseRedirect(_safe_back(request))
+    enabled = request.COOKIES.get(LARGE_TEXT_COOKIE) != "1"
+    response.set_cookie(
+        LARGE_TEXT_COOKIE, "1" if enabled else "0", max_age=365 * 24 * 3600, samesite="Lax"
+    )
+    return response
+
+
+def _safe_back(request) -> str:
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return reverse("core:home")
+
+
+@login_not_required
+def csrf_failure(request, reason=""):
+    return render(request, "403_csrf.html", status=403)
+
+
+def area_list(request):
+    policy.require(request.actor, "core.view_area")
+    form = AreaFilterForm(request.GET or None)
+    query = kind = ""
+    if form.is_valid():
+        query, kind = form.cleaned_data["q"], form.cleaned_data["kind"]
+    areas = selectors.areas_visible_to(request.actor, query=query, kind=kind)
+    page = Paginator(areas, PAGE_SIZE).get_page(request.GET.get("page"))
+    template = "core/_area_rows.html" if request.htmx else "core/area_list.html"
+    return render(
+        request,
+        template,
+        {
+            "page": page,
+            "form": form,
+            "can_manage": policy.has_permission(request.actor, "core.manage_area"),
+        },
+    )
+
+
+def area_detail(request, pk: int):
+    area = get_object_or_404(Area.objects.select_related("parent"), pk=pk)
+    policy.require(request.actor, "core.view_area", area)
+    children = selectors.areas_visible_to(request.actor).filter(parent=area)
+    return render(request, "core/area_detail.html", {"area": area, "children": children})
+
+
+def area_create(request):
+    policy.require(request.actor, "core.manage_area")
+    form = AreaForm(request.POST or None, tenant_id=request.actor.tenant_id)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            area = services.area_create(
+                actor=request.actor,
+                tenant_id=request.actor.tenant_id,
+                kind=data["kind"],
+                name=data["name"],
+                name_kana=data["name_kana"],
+                code=data["code"],
+                parent_id=data["parent"].pk if data["parent"] else None,
+                boundary=data["boundary"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            return HttpResponseRedirect(reverse("core:area_detail", args=[area.pk]))
+    return render(request, "core/area_form.html", {"form": form}, status=_form_status(form))
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _form_status(form) -> int:
+    return 400 if form.is_bound and form.errors else 200
+
+
+def page_not_found(request, exception=None):
+    # Http404's own text can be an English internal message; users get the Japanese page.
+    return render(request, "404.html", status=404)
