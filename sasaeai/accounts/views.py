@@ -4,7 +4,6 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -85,7 +84,7 @@ def logout_view(request):
 
 @login_not_required
 def lockout(request, credentials=None, *args, **kwargs):
-    return TemplateResponse(request, "accounts/locked_out.html", status=429)
+    return render(request, "accounts/locked_out.html", status=429)
 
 
 @two_factor_exempt

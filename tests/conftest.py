@@ -1,0 +1,94 @@
+"""Personas built once per test: two tenants, a user per role, clients signed in through 2FA."""
+
+import os
+
+import pytest
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from sasaeai.accounts import services as account_services
+from sasaeai.accounts.models import Role
+from sasaeai.accounts.policy import Actor
+from sasaeai.core import services as core_services
+from sasaeai.core.models import AreaKind, Tenant
+
+os.environ.setdefault("SASAEAI_ENV", "test")
+
+PASSWORD = "correct-horse-battery-9"
+SYSTEM = Actor(user_id=None, username="test", tenant_id=None, membership_id=None, role=None)
+
+
+def square(lat, lon, half=0.01):
+    ring = [
+        [lon - half, lat - half],
+        [lon + half, lat - half],
+        [lon + half, lat + half],
+        [lon - half, lat + half],
+        [lon - half, lat - half],
+    ]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+class World:
+    """Tenant A (桶川市) and tenant B (所沢市) with areas and one membership per role in A."""
+
+    def __init__(self):
+        self.tenant_a = Tenant.objects.create(code="112097", name="桶川市", prefecture="埼玉県")
+        self.tenant_b = Tenant.objects.create(code="112089", name="所沢市", prefecture="埼玉県")
+        self.district = core_services.area_create(
+            actor=SYSTEM, tenant_id=self.tenant_a.pk, kind=AreaKind.DISTRICT, name="桶川地区",
+            name_kana="おけがわちく", boundary=square(36.0, 139.55),
+        )  # fmt: skip
+        self.sub_district = core_services.area_create(
+            actor=SYSTEM, tenant_id=self.tenant_a.pk, kind=AreaKind.COMMISSIONER_DISTRICT,
+            name="桶川第1区", name_kana="おけがわだい1く", parent_id=self.district.pk,
+        )  # fmt: skip
+        self.other_district = core_services.area_create(
+            actor=SYSTEM, tenant_id=self.tenant_a.pk, kind=AreaKind.DISTRICT, name="加納地区",
+            name_kana="かのうちく", boundary=square(36.0, 139.60),
+        )  # fmt: skip
+        self.area_b = core_services.area_create(
+            actor=SYSTEM, tenant_id=self.tenant_b.pk, kind=AreaKind.DISTRICT, name="並木地区",
+            name_kana="なみきちく", boundary=square(35.8, 139.47),
+        )  # fmt: skip
+        self.members = {}
+        for role in Role:
+            self.members[role] = self.add_member(self.tenant_a, f"a-{role.value}", role)
+        account_services.membership_set_areas(
+            actor=SYSTEM,
+            membership=self.members[Role.WELFARE_COMMISSIONER],
+            area_ids=[self.district.pk],
+        )
+        self.admin_b = self.add_member(self.tenant_b, "b-admin", Role.SYSTEM_ADMIN)
+
+    def add_member(self, tenant, username, role):
+        membership = account_services.member_create(
+            actor=SYSTEM, tenant=tenant, username=username, password=PASSWORD, role=role
+        )
+        TOTPDevice.objects.create(user=membership.user, name="t", confirmed=True)
+        return membership
+
+    def user(self, role):
+        return self.members[role].user
+
+    def client_for(self, user, *, verified=True) -> Client:
+        client = Client()
+        client.force_login(user)
+        if verified:
+            device = TOTPDevice.objects.get(user=user)
+            session = client.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+        return client
+
+
+@pytest.fixture
+def world(db):
+    return World()
+
+
+def pytest_report_header(config):
+    from django.conf import settings
+
+    return f"database: {settings.DATABASES['default']['ENGINE']}"
