@@ -92,3 +92,42 @@ def pytest_report_header(config):
     from django.conf import settings
 
     return f"database: {settings.DATABASES['default']['ENGINE']}"
+
+
+def is_postgres() -> bool:
+    from django.db import connection
+
+    return connection.vendor == "postgresql"
+
+
+def pytest_collection_modifyitems(config, items):
+    if is_postgres():
+        return
+    marked = [item for item in items if "postgres" in item.keywords]
+    if marked:
+        print(
+            f"\nNOTICE: {len(marked)} PostgreSQL tests skipped: DATABASE_URL is not PostgreSQL. "
+            ".ci/run runs them against the CI machine's PostgreSQL."
+        )
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
+    for item in marked:
+        item.add_marker(skip)
+
+
+APP_ROLE = "sasaeai_app"
+
+
+@pytest.fixture
+def app_role(db):
+    """The application's login role, as production has it: neither owner nor superuser."""
+    from django.db import connection
+
+    from sasaeai.core import rls
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'sasaeai_app') "
+            "THEN CREATE ROLE sasaeai_app NOLOGIN NOSUPERUSER NOBYPASSRLS; END IF; END $$"
+        )
+    rls.grant_app_role()
+    return APP_ROLE

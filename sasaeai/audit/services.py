@@ -5,7 +5,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from sasaeai.accounts.policy import Actor
-from sasaeai.audit.chain import entry_digest
+from sasaeai.audit.chain import GENESIS_HASH, entry_digest
 from sasaeai.audit.models import Action, AuditEntry, ChainHead
 
 
@@ -32,7 +32,7 @@ def audit_append(*, actor: Actor, events: Sequence[Event]) -> list[AuditEntry]:
     if not events:
         return []
     with transaction.atomic():
-        head = ChainHead.objects.select_for_update().get(pk=1)
+        head = _locked_head()
         now = timezone.now()
         entries = []
         previous_hash, sequence = head.entry_hash, head.sequence
@@ -62,6 +62,18 @@ def audit_append(*, actor: Actor, events: Sequence[Event]) -> list[AuditEntry]:
         head.sequence, head.entry_hash = sequence, previous_hash
         head.save(update_fields=["sequence", "entry_hash"])
     return entries
+
+
+def _locked_head() -> ChainHead:
+    try:
+        return ChainHead.objects.select_for_update().get(pk=1)
+    except ChainHead.DoesNotExist:
+        # The migration creates the head; a flushed database (tests) recreates it here, and
+        # ignore_conflicts keeps two first writers from both inserting one.
+        ChainHead.objects.bulk_create(
+            [ChainHead(pk=1, sequence=0, entry_hash=GENESIS_HASH)], ignore_conflicts=True
+        )
+        return ChainHead.objects.select_for_update().get(pk=1)
 
 
 def event_for(

@@ -67,9 +67,19 @@ def apply(using: str = "default") -> None:
             if table in existing:
                 for statement in policy_statements(table, allows_null):
                     cursor.execute(statement)
+    grant_app_role(using)
+
+
+def grant_app_role(using: str = "default") -> None:
+    """Grant the application role its privileges, if that role exists in this cluster."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return
+    existing = sorted(connection.introspection.table_names())
+    with connection.cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [settings.DATABASE_APP_ROLE])
         if cursor.fetchone():
-            for statement in grant_statements(settings.DATABASE_APP_ROLE, sorted(existing)):
+            for statement in grant_statements(settings.DATABASE_APP_ROLE, existing):
                 cursor.execute(statement)
 
 

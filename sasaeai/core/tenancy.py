@@ -30,14 +30,19 @@ def _set_database_setting(name: str, value: str) -> None:
 @contextmanager
 def tenant_context(tenant_id: int | None) -> Iterator[None]:
     """Run a block as one tenant: the ORM helpers and the database both see only it."""
+    previous = _current_tenant_id.get()
     token = _current_tenant_id.set(tenant_id)
-    _set_database_setting(TENANT_SETTING, "" if tenant_id is None else str(tenant_id))
+    # A connection starts with no tenant and is put back to its previous one afterwards, so
+    # an unchanged tenant needs no round trip (and /healthz works with the database down).
+    changed = tenant_id != previous
+    if changed:
+        _set_database_setting(TENANT_SETTING, "" if tenant_id is None else str(tenant_id))
     try:
         yield
     finally:
         _current_tenant_id.reset(token)
-        previous = _current_tenant_id.get()
-        _set_database_setting(TENANT_SETTING, "" if previous is None else str(previous))
+        if changed:
+            _set_database_setting(TENANT_SETTING, "" if previous is None else str(previous))
 
 
 @contextmanager

@@ -1,0 +1,78 @@
+"""Defence in depth on PostgreSQL: row-level security under the ORM, as the application role."""
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+from django.test import override_settings
+
+from sasaeai.accounts.models import Role
+from sasaeai.core.tenancy import all_tenants, tenant_context
+
+pytestmark = pytest.mark.postgres
+
+
+def rows_as_app(sql, params=None):
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL ROLE sasaeai_app")
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+        cursor.execute("RESET ROLE")
+    return rows
+
+
+def test_raw_query_sees_only_the_current_tenant(world, app_role):
+    with tenant_context(world.tenant_a.pk):
+        tenants = {r[0] for r in rows_as_app("SELECT tenant_id FROM core_area")}
+    assert tenants == {world.tenant_a.pk}
+    with tenant_context(world.tenant_b.pk):
+        tenants = {r[0] for r in rows_as_app("SELECT tenant_id FROM core_area")}
+    assert tenants == {world.tenant_b.pk}
+
+
+def test_raw_query_with_no_tenant_returns_nothing(world, app_role):
+    assert rows_as_app("SELECT count(*) FROM core_area") == [(0,)]
+    assert rows_as_app("SELECT count(*) FROM audit_auditentry") == [(0,)]
+
+
+def test_app_role_cannot_switch_on_maintenance(world, app_role):
+    with all_tenants():
+        assert rows_as_app("SELECT count(*) FROM core_area") == [(0,)]
+
+
+@override_settings(ROOT_URLCONF="tests.postgres.rls_urls")
+def test_raw_query_inside_a_tenant_a_request_returns_no_tenant_b_rows(world, app_role):
+    client = world.client_for(world.user(Role.MUNICIPAL_STAFF))
+    assert client.get("/raw-area-tenants/").json() == {"tenant_ids": [world.tenant_a.pk]}
+    other = world.client_for(world.admin_b.user)
+    assert other.get("/raw-area-tenants/").json() == {"tenant_ids": [world.tenant_b.pk]}
+
+
+def test_app_role_cannot_write_rows_of_another_tenant(world, app_role):
+    with tenant_context(world.tenant_a.pk), pytest.raises(DatabaseError, match="row-level"):
+        rows_as_app(
+            "INSERT INTO core_area (tenant_id, kind, code, name, name_kana, search_text) "
+            "VALUES (%s, 'district', '', 'x', '', '') RETURNING id",
+            [world.tenant_b.pk],
+        )
+
+
+def test_app_role_cannot_update_or_delete_audit_entries(world, app_role):
+    with tenant_context(world.tenant_a.pk):
+        for statement in (
+            "UPDATE audit_auditentry SET actor_username = 'x' RETURNING id",
+            "DELETE FROM audit_auditentry RETURNING id",
+        ):
+            with pytest.raises(DatabaseError, match="permission denied"):
+                rows_as_app(statement)
+        assert rows_as_app("SELECT count(*) FROM audit_auditentry")[0][0] > 0
+
+
+def test_every_tenant_scoped_table_forces_row_level_security(db):
+    from sasaeai.core.rls import tenant_scoped_tables
+
+    with connection.cursor() as cursor:
+        for table, _ in tenant_scoped_tables():
+            cursor.execute(
+                "SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = %s",
+                [table],
+            )
+            assert cursor.fetchone() == (True, True), table
