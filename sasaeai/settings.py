@@ -50,7 +50,9 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 ENVIRONMENT = env_str("SASAEAI_ENV", "development")
 if ENVIRONMENT not in {"development", "test", "production"}:
-    raise ImproperlyConfigured(f"SASAEAI_ENV must be development, test or production: {ENVIRONMENT}")
+    raise ImproperlyConfigured(
+        f"SASAEAI_ENV must be development, test or production: {ENVIRONMENT}"
+    )
 PRODUCTION = ENVIRONMENT == "production"
 TESTING = ENVIRONMENT == "test"
 
@@ -235,6 +237,9 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        # Hosts on closed municipal networks (LGWAN) cannot join the public preload list.
+        SILENCED_SYSTEM_CHECKS.append("security.W021")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
-from django.urls import include, path
 from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
 from django.views.i18n import set_language
 
 from sasaeai.accounts.middleware import tenant_choice_exempt, two_factor_exempt
@@ -11,7 +11,11 @@ handler404 = "sasaeai.core.views.page_not_found"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
-    path("i18n/setlang/", login_not_required(two_factor_exempt(tenant_choice_exempt(set_language))), name="set_language"),
+    path(
+        "i18n/setlang/",
+        login_not_required(two_factor_exempt(tenant_choice_exempt(set_language))),
+        name="set_language",
+    ),
     path("accounts/", include("sasaeai.accounts.urls")),
     path("audit/", include("sasaeai.audit.urls")),
     path("admin/", admin.site.urls),

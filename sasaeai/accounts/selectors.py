@@ -44,6 +44,8 @@ def members_visible_to(actor: policy.Actor, *, query: str = "", role: str = "") 
         members = members.filter(search_text__contains=normalize_for_search(query))
     if role:
         members = members.filter(role=role)
-    return members.select_related("user", "tenant").prefetch_related("areas").order_by(
-        "role", "user__username"
+    return (
+        members.select_related("user", "tenant")
+        .prefetch_related("areas")
+        .order_by("role", "user__username")
     )

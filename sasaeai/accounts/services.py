@@ -53,7 +53,9 @@ def member_create(
 def membership_set_areas(*, actor: Actor, membership: Membership, area_ids: list[int]) -> None:
     areas = list(Area.objects.filter(tenant_id=membership.tenant_id, id__in=area_ids))
     if len(areas) != len(set(area_ids)):
-        raise ValidationError({"areas": _("A district belongs to another tenant or does not exist.")})
+        raise ValidationError(
+            {"areas": _("A district belongs to another tenant or does not exist.")}
+        )
     if areas and membership.role not in AREA_LIMITED_ROLES:
         raise ValidationError({"areas": _("Only welfare commissioners have districts.")})
     membership.areas.set(areas)

@@ -52,7 +52,9 @@ class LoginView(auth_views.LoginView):
                 role=None,
                 ip_address=self.request.META.get("REMOTE_ADDR"),
             ),
-            Event(action=Action.LOGIN, object_type="accounts.user", object_id=str(form.get_user().pk)),
+            Event(
+                action=Action.LOGIN, object_type="accounts.user", object_id=str(form.get_user().pk)
+            ),
         )
         return response
 

@@ -9,7 +9,14 @@ class AuditEntryAdmin(PolicyAdmin):
     """Read-only: no code path changes or deletes audit entries."""
 
     view_permission = "audit.view_log"
-    list_display = ["sequence", "occurred_at", "actor_username", "action", "object_type", "object_id"]
+    list_display = [
+        "sequence",
+        "occurred_at",
+        "actor_username",
+        "action",
+        "object_type",
+        "object_id",
+    ]
     list_filter = ["action", "object_type"]
     search_fields = ["actor_username", "object_id", "subject_id"]
 

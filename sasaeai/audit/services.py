@@ -122,9 +122,7 @@ def audit_reads(
     return audit_append(
         actor=actor,
         events=[
-            event_for(
-                action, obj, subject=subject_of(obj) if subject_of else None, detail=detail
-            )
+            event_for(action, obj, subject=subject_of(obj) if subject_of else None, detail=detail)
             for obj in objects
         ],
     )

@@ -18,7 +18,9 @@ def decode_csv_bytes(data: bytes) -> tuple[str, str]:
             return data.decode(encoding), encoding
         except UnicodeDecodeError:
             continue
-    raise CsvEncodingError("文字コードを判別できません。UTF-8 または Shift_JIS(CP932) で保存してください。")
+    raise CsvEncodingError(
+        "文字コードを判別できません。UTF-8 または Shift_JIS(CP932) で保存してください。"
+    )
 
 
 def read_csv(data: bytes) -> tuple[list[dict[str, str]], str]:

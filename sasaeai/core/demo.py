@@ -16,10 +16,8 @@ from sasaeai.accounts.policy import Actor
 from sasaeai.core import services
 from sasaeai.core.models import Area, AreaKind, Tenant
 
-DEMO_PASSWORD = "sasaeai-demo-2026"
-SYSTEM = Actor(
-    user_id=None, username="demo-loader", tenant_id=None, membership_id=None, role=None
-)
+DEMO_PASSWORD = "sasaeai-demo-2026"  # noqa: S105 - printed to every demo user on purpose
+SYSTEM = Actor(user_id=None, username="demo-loader", tenant_id=None, membership_id=None, role=None)
 
 
 @dataclass(frozen=True)
@@ -98,7 +96,10 @@ def _load_areas(tenant: Tenant, city: DemoCity) -> list[Area]:
                 code=f"C{index + 1:02d}{number}", parent_id=district.pk,
                 boundary=_square(lat, lon - size / 2 + (number - 1) * size, size / 2),
             )  # fmt: skip
-    for label, kana, members in (("東部圏域", "とうぶけんいき", 0), ("西部圏域", "せいぶけんいき", 1)):
+    for label, kana, members in (
+        ("東部圏域", "とうぶけんいき", 0),
+        ("西部圏域", "せいぶけんいき", 1),
+    ):
         services.area_create(
             actor=SYSTEM, tenant_id=tenant.pk, kind=AreaKind.DAILY_LIFE_AREA, name=label,
             name_kana=kana, code=f"L{members + 1}",

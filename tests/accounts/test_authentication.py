@@ -119,5 +119,9 @@ def test_disabling_through_the_page_needs_the_admin_role(world):
 def test_weak_passwords_are_refused(world):
     with pytest.raises(ValidationError):
         services.member_create(
-            actor=SYSTEM, tenant=world.tenant_a, username="weak", password="12345678", role="resident"
+            actor=SYSTEM,
+            tenant=world.tenant_a,
+            username="weak",
+            password="12345678",
+            role="resident",
         )

@@ -36,7 +36,9 @@ def test_unverified_staff_has_no_permission_at_all(world):
 
 
 def test_scope_filters_in_sql_by_tenant_and_district(world):
-    staff = policy.scope(actor_for(world, Role.MUNICIPAL_STAFF), "core.view_area", Area.objects.all())
+    staff = policy.scope(
+        actor_for(world, Role.MUNICIPAL_STAFF), "core.view_area", Area.objects.all()
+    )
     assert "tenant_id" in str(staff.query)
     assert set(staff.values_list("name", flat=True)) == {"桶川地区", "桶川第1区", "加納地区"}
     commissioner = policy.scope(

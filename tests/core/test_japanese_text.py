@@ -9,7 +9,11 @@ from sasaeai.core.text import is_kana, normalize_for_search, to_katakana
 
 
 def test_half_width_hiragana_and_katakana_fold_to_one_form():
-    assert normalize_for_search("ﾔﾏﾀﾞ") == normalize_for_search("やまだ") == normalize_for_search("ヤマダ")
+    assert (
+        normalize_for_search("ﾔﾏﾀﾞ")
+        == normalize_for_search("やまだ")
+        == normalize_for_search("ヤマダ")
+    )
 
 
 def test_spaces_of_both_widths_are_ignored_and_full_width_ascii_folds():

@@ -23,7 +23,13 @@ def test_fifty_concurrent_writers_keep_a_single_chain():
         try:
             start.wait()
             audit_event(
-                Actor(user_id=None, username=f"w{index}", tenant_id=None, membership_id=None, role=None),
+                Actor(
+                    user_id=None,
+                    username=f"w{index}",
+                    tenant_id=None,
+                    membership_id=None,
+                    role=None,
+                ),
                 Event(action="read", object_type="test.thing", object_id=str(index)),
             )
         except Exception as error:  # noqa: BLE001 - reported below

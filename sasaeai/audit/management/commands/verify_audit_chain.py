@@ -18,7 +18,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         # Runs as the owning role: cross-tenant by design, read-only.
         with all_tenants():
-            head = ChainHead.objects.filter(pk=1).first() or ChainHead(sequence=0, entry_hash="0" * 64)
+            head = ChainHead.objects.filter(pk=1).first() or ChainHead(
+                sequence=0, entry_hash="0" * 64
+            )
             entries = AuditEntry.objects.order_by("sequence").iterator(chunk_size=2000)
             problem = first_broken_link(entries, head.sequence, head.entry_hash)
         if problem is not None:

@@ -23,9 +23,15 @@ class Command(BaseCommand):
             for username, tenant, role in logins:
                 self.stdout.write(f"  {username:26} {tenant}  {role}")
         else:
-            self.stdout.write("  users: okegawa-admin, okegawa-csw, okegawa-commissioner, ... (okegawa-,")
-            self.stdout.write("  tokorozawa-, konosu- + admin/city/council/csw/coordinator/commissioner/")
+            self.stdout.write(
+                "  users: okegawa-admin, okegawa-csw, okegawa-commissioner, ... (okegawa-,"
+            )
+            self.stdout.write(
+                "  tokorozawa-, konosu- + admin/city/council/csw/coordinator/commissioner/"
+            )
             self.stdout.write("  committee/volunteer/resident), saitama-officer (three tenants)")
-        self.stdout.write("Two-factor (staff roles and commissioners): print the current 6-digit code with")
+        self.stdout.write(
+            "Two-factor (staff roles and commissioners): print the current 6-digit code with"
+        )
         self.stdout.write("  .venv/bin/python manage.py demo_otp okegawa-csw")
         self.stdout.write("  or add the key it prints to an authenticator app.")
