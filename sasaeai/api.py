@@ -35,7 +35,9 @@ api = NinjaAPI(
     version="1",
     urls_namespace="api",
     auth=MemberSessionAuth(),
-    docs_url="/docs",
+    # The interactive docs page loads Swagger UI from a CDN; closed networks use the
+    # OpenAPI document itself (/api/v1/openapi.json).
+    docs_url=None,
 )
 
 _PYDANTIC_MESSAGES = {

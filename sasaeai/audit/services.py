@@ -1,7 +1,7 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from sasaeai.accounts.policy import Actor
@@ -58,10 +58,25 @@ def audit_append(*, actor: Actor, events: Sequence[Event]) -> list[AuditEntry]:
             entry.entry_hash = entry_digest(entry)
             previous_hash = entry.entry_hash
             entries.append(entry)
-        AuditEntry.objects.bulk_create(entries)
+        _insert_without_returning(entries)
         head.sequence, head.entry_hash = sequence, previous_hash
         head.save(update_fields=["sequence", "entry_hash"])
     return entries
+
+
+def _insert_without_returning(entries: list[AuditEntry]) -> None:
+    """INSERT without RETURNING: PostgreSQL checks returned rows against the read policy, and
+    an entry written before a tenant is chosen (a login) must be writable yet not readable."""
+    fields = [f for f in AuditEntry._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    table = connection.ops.quote_name(AuditEntry._meta.db_table)
+    rows = [
+        [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in fields]
+        for entry in entries
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)  # noqa: S608
 
 
 def _locked_head() -> ChainHead:

@@ -76,3 +76,17 @@ def test_every_tenant_scoped_table_forces_row_level_security(db):
                 [table],
             )
             assert cursor.fetchone() == (True, True), table
+
+
+def test_app_role_can_append_a_login_entry_before_a_tenant_is_chosen(world, app_role):
+    from sasaeai.accounts.policy import ANONYMOUS
+    from sasaeai.audit.models import AuditEntry
+    from sasaeai.audit.services import Event, audit_event
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL ROLE sasaeai_app")
+        audit_event(ANONYMOUS, Event(action="login_failed", object_type="accounts.user"))
+        cursor.execute("SELECT count(*) FROM audit_auditentry")
+        assert cursor.fetchone() == (0,)  # written, but not readable without a tenant
+        cursor.execute("RESET ROLE")
+    assert AuditEntry.objects.filter(action="login_failed", tenant__isnull=True).exists()
