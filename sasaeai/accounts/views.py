@@ -5,7 +5,6 @@ from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
@@ -20,15 +19,9 @@ from sasaeai.accounts.middleware import (
 from sasaeai.accounts.models import Membership
 from sasaeai.audit.models import Action
 from sasaeai.audit.services import Event, audit_event, audit_object, audit_reads
+from sasaeai.core.http import safe_next_url
 
 PAGE_SIZE = 50
-
-
-def _safe_next(request, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return target
-    return default
 
 
 class LoginView(auth_views.LoginView):
@@ -101,7 +94,7 @@ def otp_verify(request):
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"]):
             otp_login(request, device)
-            return HttpResponseRedirect(_safe_next(request, reverse("core:home")))
+            return HttpResponseRedirect(safe_next_url(request))
         form.add_error("token", _("The code is wrong or has expired. Try the current code."))
     return render(request, "accounts/otp_verify.html", {"form": form})
 
@@ -119,7 +112,7 @@ def otp_setup(request):
             if services.totp_device_confirm(device=device, token=form.cleaned_data["token"]):
                 otp_login(request, device)
                 messages.success(request, _("Two-factor authentication is set up."))
-                return HttpResponseRedirect(_safe_next(request, reverse("core:home")))
+                return HttpResponseRedirect(safe_next_url(request))
             form.add_error("token", _("The code is wrong or has expired. Try the current code."))
     else:
         device = services.totp_device_start(user=request.user)

@@ -14,6 +14,7 @@ from sasaeai.accounts.middleware import tenant_choice_exempt, two_factor_exempt
 from sasaeai.core import fiscal, selectors, services
 from sasaeai.core.context_processors import LARGE_TEXT_COOKIE
 from sasaeai.core.forms import AreaFilterForm, AreaForm
+from sasaeai.core.http import safe_next_url
 from sasaeai.core.models import Area
 
 PAGE_SIZE = 50
@@ -52,21 +53,12 @@ def healthz(request):
 @tenant_choice_exempt
 @require_POST
 def large_text_toggle(request):
-    response = HttpResponseRedirect(_safe_back(request))
+    response = HttpResponseRedirect(safe_next_url(request))
     enabled = request.COOKIES.get(LARGE_TEXT_COOKIE) != "1"
     response.set_cookie(
         LARGE_TEXT_COOKIE, "1" if enabled else "0", max_age=365 * 24 * 3600, samesite="Lax"
     )
     return response
-
-
-def _safe_back(request) -> str:
-    from django.utils.http import url_has_allowed_host_and_scheme
-
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return target
-    return reverse("core:home")
 
 
 @login_not_required
