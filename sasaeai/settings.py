@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "sasaeai.core",
     "sasaeai.accounts",
     "sasaeai.audit",
+    "sasaeai.plans",
 ]
 
 MIDDLEWARE = [

@@ -5,6 +5,7 @@ data; the names are real districts of each city.
 """
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -119,6 +120,16 @@ def _create_user(tenant: Tenant, city: DemoCity, suffix, role, organisation, dep
     return membership
 
 
+# Modules add their demo data here from AppConfig.ready(): loader(tenant_by_code) runs after
+# the tenants and users exist, inside the same transaction.
+_module_loaders: list[Callable[[dict[str, Tenant]], None]] = []
+
+
+def register_demo_loader(loader: Callable[[dict[str, Tenant]], None]) -> None:
+    if loader not in _module_loaders:
+        _module_loaders.append(loader)
+
+
 @transaction.atomic
 def load_demo() -> list[tuple[str, str, str]]:
     """Create the demo tenants and users; returns (username, tenant, role) for printing."""
@@ -150,6 +161,8 @@ def load_demo() -> list[tuple[str, str, str]]:
             actor=SYSTEM, user=officer.user, tenant=tenant, role=Role.MUNICIPAL_STAFF
         )
     logins.append(("saitama-officer", "桶川市・所沢市・鴻巣市", str(officer.get_role_display())))
+    for loader in _module_loaders:
+        loader({tenant.code: tenant for tenant in tenants})
     return logins
 
 

@@ -1,0 +1,239 @@
+"""Reads of plans: lists with their counts, the tree, and the document a plan exports as."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from sasaeai.accounts.policy import Actor, scope
+from sasaeai.plans import planfile
+from sasaeai.plans.models import (
+    Evaluation,
+    Indicator,
+    IndicatorActual,
+    IndicatorTarget,
+    NodeSection,
+    Plan,
+    PlanLevel,
+    PlanNode,
+    RoleStatement,
+)
+
+
+def plans_visible_to(actor: Actor) -> QuerySet[Plan]:
+    return scope(actor, "plans.view_plan", Plan.objects.all()).annotate(
+        node_count=Count("nodes", distinct=True),
+        priority_count=Count("nodes", filter=Q(nodes__priority=True), distinct=True),
+        indicator_count=Count("indicators", distinct=True),
+    )
+
+
+def level_counts(plan_ids: list[int]) -> dict[int, list[tuple[str, str, int]]]:
+    """plan id → [(level key, level name, node count)] in the plan's level order."""
+    rows = (
+        PlanLevel.objects.filter(plan_id__in=plan_ids)
+        .annotate(count=Count("nodes"))
+        .order_by("plan_id", "order")
+        .values_list("plan_id", "key", "name", "count")
+    )
+    counts: dict[int, list[tuple[str, str, int]]] = defaultdict(list)
+    for plan_id, key, name, count in rows:
+        counts[plan_id].append((key, name, count))
+    return counts
+
+
+def plan_for(actor: Actor, plan_id: int) -> Plan:
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(scope(actor, "plans.view_plan", Plan.objects.all()), pk=plan_id)
+
+
+@dataclass
+class Tree:
+    """A whole plan loaded in a fixed number of queries, whatever its size."""
+
+    plan: Plan
+    nodes: list[PlanNode]
+    indicators: list[Indicator]
+    children: dict[int | None, list[PlanNode]] = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.children = defaultdict(list)
+        for node in self.nodes:
+            self.children[node.parent_id].append(node)
+
+    def subtree_ids(self, node: PlanNode) -> list[int]:
+        ids, stack = [], [node]
+        while stack:
+            current = stack.pop()
+            ids.append(current.pk)
+            stack.extend(self.children[current.pk])
+        return ids
+
+
+def plan_tree(plan: Plan, *, details: bool = True) -> Tree:
+    nodes = PlanNode.objects.filter(plan=plan).select_related("level").order_by("position")
+    if details:
+        nodes = nodes.prefetch_related(
+            Prefetch("sections", queryset=NodeSection.objects.order_by("order")),
+            Prefetch("role_statements", queryset=RoleStatement.objects.select_related("actor")),
+            Prefetch("evaluations", queryset=Evaluation.objects.order_by("fiscal_year")),
+            Prefetch("links", queryset=PlanNode.objects.only("id", "ref", "label", "title")),
+        )
+    indicators = (
+        Indicator.objects.filter(plan=plan)
+        .order_by("position")
+        .prefetch_related(
+            Prefetch("targets", queryset=IndicatorTarget.objects.order_by("fiscal_year")),
+            Prefetch("actuals", queryset=IndicatorActual.objects.order_by("fiscal_year")),
+        )
+    )
+    return Tree(plan=plan, nodes=list(nodes), indicators=list(indicators))
+
+
+# --- export -----------------------------------------------------------------------------
+
+
+def _plan_info(plan: Plan) -> dict:
+    info: dict = {"code": plan.code, "title": plan.title}
+    if plan.short_title:
+        info["short_title"] = plan.short_title
+    info["kind"] = plan.kind
+    for name in ("owners", "embedded_plans"):
+        if getattr(plan, name):
+            info[name] = list(getattr(plan, name))
+    info["period"] = {"start": plan.start_year, "end": plan.end_year}
+    if plan.review_points:
+        info["review_points"] = plan.review_points
+    if plan.evaluation_cadence_years != 1:
+        info["evaluation_cadence_years"] = plan.evaluation_cadence_years
+    for name in ("vision", "vision_text", "slogan", "source", "priority_label", "priority_mark"):
+        if getattr(plan, name):
+            info[name] = getattr(plan, name)
+    if plan.maintain_tolerance_percent != 5:
+        info["maintain_tolerance_percent"] = float(plan.maintain_tolerance_percent)
+    if plan.section_headings:
+        info["section_headings"] = plan.section_headings
+    if plan.is_demo:
+        info["demo"] = True
+    return info
+
+
+def _section_out(section: NodeSection) -> object:
+    if section.heading or (section.text and section.items):
+        out: dict = {}
+        if section.heading:
+            out["heading"] = section.heading
+        if section.text:
+            out["text"] = section.text
+        if section.items:
+            out["items"] = section.items
+        return out
+    return section.items if section.items else section.text
+
+
+def _indicator_out(indicator: Indicator) -> dict:
+    out: dict = {}
+    if indicator.explicit_ref:
+        out["ref"] = indicator.ref
+    out.update(name=indicator.name, unit=indicator.unit, direction=indicator.direction)
+    if indicator.baseline_year is not None:
+        out["baseline"] = {
+            "fiscal_year": indicator.baseline_year,
+            "value": planfile.value_out(indicator.baseline_value, indicator.baseline_text),
+        }
+    targets = {}
+    for target in indicator.targets.all():
+        if target.value is None:
+            unset = {"unset": True, "reason": target.unset_reason}
+            if target.text:
+                unset["printed"] = target.text
+            targets[str(target.fiscal_year)] = unset
+        else:
+            targets[str(target.fiscal_year)] = planfile.value_out(target.value, target.text)
+    if targets:
+        out["targets"] = targets
+    actuals = {}
+    for actual in indicator.actuals.all():
+        row: dict = {"value": planfile.value_out(actual.value, actual.text)}
+        for name in ("source", "note"):
+            if getattr(actual, name):
+                row[name] = getattr(actual, name)
+        if actual.is_demo:
+            row["demo"] = True
+        actuals[str(actual.fiscal_year)] = row
+    if actuals:
+        out["actuals"] = actuals
+    for name, attr in (("department", "department"), ("note", "note"), ("metric", "metric_key")):
+        if getattr(indicator, attr):
+            out[name] = getattr(indicator, attr)
+    return out
+
+
+def _evaluation_out(evaluation: Evaluation) -> dict:
+    out: dict = {"grade": evaluation.grade}
+    for name in ("results", "issues", "next_steps", "department"):
+        if getattr(evaluation, name):
+            out[name] = getattr(evaluation, name)
+    out["status"] = evaluation.status
+    if evaluation.is_demo:
+        out["demo"] = True
+    return out
+
+
+def plan_document(plan: Plan) -> dict:
+    """The plan as a plan file document: export it and import it to get the same plan."""
+    tree = plan_tree(plan)
+    indicators_by_node: dict[int, list[Indicator]] = defaultdict(list)
+    for indicator in tree.indicators:
+        indicators_by_node[indicator.node_id].append(indicator)
+
+    def node_out(node: PlanNode) -> dict:
+        out: dict = {}
+        if node.explicit_ref:
+            out["ref"] = node.ref
+        out["level"] = node.level.key
+        out["label"] = node.label
+        if node.title:
+            out["title"] = node.title
+        if node.priority:
+            out["priority"] = True
+        for name in ("themes", "responsible"):
+            if getattr(node, name):
+                out[name] = list(getattr(node, name))
+        links = sorted(node.links.all(), key=lambda n: n.pk)
+        if links:
+            out["links"] = [link.ref for link in links]
+        if node.sections.all():
+            out["sections"] = {s.kind: _section_out(s) for s in node.sections.all()}
+        roles: dict[str, list[str]] = {}
+        for statement in sorted(node.role_statements.all(), key=lambda s: (s.actor.order, s.order)):
+            roles.setdefault(statement.actor.key, []).append(statement.text)
+        if roles:
+            out["roles"] = roles
+        if indicators_by_node[node.pk]:
+            out["indicators"] = [_indicator_out(i) for i in indicators_by_node[node.pk]]
+        if node.evaluations.all():
+            out["evaluations"] = {
+                str(e.fiscal_year): _evaluation_out(e) for e in node.evaluations.all()
+            }
+        children = tree.children[node.pk]
+        if children:
+            out["children"] = [node_out(child) for child in children]
+        return out
+
+    levels = []
+    for level in plan.levels.all():
+        row: dict = {"key": level.key, "name": level.name}
+        if level.under:
+            row["under"] = level.under
+        for name in ("may_be_top", "evaluated", "cross_cutting"):
+            if getattr(level, name):
+                row[name] = True
+        levels.append(row)
+    doc: dict = {"format": planfile.FORMAT, "plan": _plan_info(plan), "levels": levels}
+    doc["actors"] = [{"key": a.key, "name": a.name} for a in plan.actors.all()]
+    if plan.grades:
+        doc["grades"] = plan.grades
+    doc["nodes"] = [node_out(node) for node in tree.children[None]]
+    return doc
