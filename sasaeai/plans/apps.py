@@ -10,7 +10,8 @@ class PlansConfig(AppConfig):
     def ready(self):
         from sasaeai.accounts.models import Role
         from sasaeai.accounts.policy import register_permissions
-        from sasaeai.core import modules
+        from sasaeai.core import demo, modules
+        from sasaeai.plans.demo import load_plans
 
         planners = {Role.SYSTEM_ADMIN, Role.MUNICIPAL_STAFF, Role.WELFARE_COUNCIL_STAFF}
         register_permissions(
@@ -40,3 +41,4 @@ class PlansConfig(AppConfig):
                 order=10,
             )
         )
+        demo.register_demo_loader(load_plans)

@@ -2,11 +2,12 @@
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from sasaeai.accounts.policy import Actor, scope
-from sasaeai.plans import planfile
+from sasaeai.plans import planfile, progress
 from sasaeai.plans.models import (
     Evaluation,
     Indicator,
@@ -237,3 +238,87 @@ def plan_document(plan: Plan) -> dict:
         doc["grades"] = plan.grades
     doc["nodes"] = [node_out(node) for node in tree.children[None]]
     return doc
+
+
+# --- progress ---------------------------------------------------------------------------
+
+
+@dataclass
+class IndicatorProgress:
+    indicator: Indicator
+    targets: dict[int, Decimal | None]
+    actuals: dict[int, IndicatorActual]
+    assessment: progress.Assessment  # for the chosen fiscal year
+    history: list[progress.Assessment]  # every plan year up to the chosen one
+
+
+@dataclass
+class PlanProgress:
+    plan: Plan
+    fiscal_year: int
+    tree: Tree
+    indicators: list[IndicatorProgress]
+    rollups: dict[int, progress.Rollup]  # node id → everything under it
+    evaluations: dict[int, Evaluation]  # node id → this year's evaluation
+    total: progress.Rollup
+
+    def rollup(self, node: PlanNode) -> progress.Rollup:
+        return self.rollups[node.pk]
+
+
+def indicator_progress(indicator: Indicator, plan: Plan, fiscal_year: int) -> IndicatorProgress:
+    targets = {t.fiscal_year: t.value for t in indicator.targets.all()}
+    actuals = {a.fiscal_year: a for a in indicator.actuals.all()}
+
+    def assess(year: int) -> progress.Assessment:
+        actual = actuals.get(year)
+        return progress.assess(
+            direction=indicator.direction, fiscal_year=year,
+            actual=actual.value if actual else None, baseline_year=indicator.baseline_year,
+            baseline=indicator.baseline_value, targets=targets,
+            tolerance_percent=plan.maintain_tolerance_percent,
+        )  # fmt: skip
+
+    history = [assess(year) for year in plan.fiscal_years if year <= fiscal_year]
+    return IndicatorProgress(indicator, targets, actuals, assess(fiscal_year), history)
+
+
+def plan_progress(plan: Plan, fiscal_year: int, tree: Tree | None = None) -> PlanProgress:
+    tree = tree or plan_tree(plan)
+    scores = {g["grade"]: g["score"] for g in plan.grade_scale}
+    own: dict[int, progress.Rollup] = {node.pk: progress.Rollup() for node in tree.nodes}
+    evaluations: dict[int, Evaluation] = {}
+    for node in tree.nodes:
+        for evaluation in node.evaluations.all():
+            if evaluation.fiscal_year == fiscal_year:
+                evaluations[node.pk] = evaluation
+                own[node.pk].grades[evaluation.grade] += 1
+                if evaluation.grade in scores:
+                    own[node.pk].score_total += scores[evaluation.grade]
+                    own[node.pk].graded += 1
+    indicators = []
+    for indicator in tree.indicators:
+        result = indicator_progress(indicator, plan, fiscal_year)
+        indicators.append(result)
+        own[indicator.node_id].statuses[result.assessment.status] += 1
+    rollups: dict[int, progress.Rollup] = {}
+    # Children come after their parent in pre-order: walk backwards to add each into its parent.
+    for node in reversed(tree.nodes):
+        rollup = rollups.setdefault(node.pk, progress.Rollup())
+        rollup.add(own[node.pk])
+        if node.parent_id is not None:
+            rollups.setdefault(node.parent_id, progress.Rollup()).add(rollup)
+    total = progress.Rollup()
+    for node in tree.children[None]:
+        total.add(rollups[node.pk])
+    return PlanProgress(plan, fiscal_year, tree, indicators, rollups, evaluations, total)
+
+
+def current_plan_year(plan: Plan, today=None) -> int:
+    """The fiscal year a plan's pages open on: this one, kept inside the plan's period."""
+    from django.utils import timezone
+
+    from sasaeai.core.fiscal import fiscal_year_of
+
+    year = fiscal_year_of(today or timezone.localdate())
+    return min(max(year, plan.start_year), plan.end_year)

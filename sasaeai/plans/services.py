@@ -292,26 +292,29 @@ def actuals_record_many(*, actor: Actor, plan: Plan, rows: list[dict]) -> int:
 
 @transaction.atomic
 def metric_actuals_refresh(*, actor: Actor, plan: Plan, today=None) -> int:
-    """Fill the actuals of indicators bound to a metric, for every plan year up to this one."""
+    """Fill this fiscal year's actual of every indicator bound to a metric.
+
+    Only the current year: a metric reports the present state of a module's data, so past
+    years keep the figure last taken in them (run nightly; `refresh_plan_metrics`).
+    """
     from django.utils import timezone
 
-    current = fiscal_year_of(today or timezone.localdate())
+    year = fiscal_year_of(today or timezone.localdate())
+    if year not in plan.fiscal_years:
+        return 0
     count = 0
     for indicator in plan.indicators.exclude(metric_key=""):
         metric = metrics.get(indicator.metric_key)
-        for year in plan.fiscal_years:
-            if year > current:
-                break
-            value = metric.compute(plan.tenant_id, year)
-            if value is None:
-                continue
-            IndicatorActual.objects.update_or_create(
-                indicator=indicator, fiscal_year=year,
-                defaults={"tenant_id": plan.tenant_id, "value": Decimal(str(value)), "text": "",
-                          "source": f"metric:{metric.key}", "note": "", "is_demo": False,
-                          "recorded_by": actor.username or "system"},
-            )  # fmt: skip
-            count += 1
+        value = metric.compute(plan.tenant_id, year)
+        if value is None:
+            continue
+        IndicatorActual.objects.update_or_create(
+            indicator=indicator, fiscal_year=year,
+            defaults={"tenant_id": plan.tenant_id, "value": Decimal(str(value)), "text": "",
+                      "source": f"metric:{metric.key}", "note": "", "is_demo": False,
+                      "recorded_by": actor.username or "system"},
+        )  # fmt: skip
+        count += 1
     return count
 
 
