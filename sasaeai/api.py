@@ -110,10 +110,12 @@ def _register_routers() -> None:
     from sasaeai.accounts.api import router as accounts_router
     from sasaeai.audit.api import router as audit_router
     from sasaeai.core.api import router as core_router
+    from sasaeai.plans.api import router as plans_router
 
     api.add_router("/", core_router)
     api.add_router("/", accounts_router)
     api.add_router("/audit", audit_router)
+    api.add_router("/plans", plans_router)
 
 
 _register_routers()

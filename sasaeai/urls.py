@@ -18,6 +18,7 @@ urlpatterns = [
     ),
     path("accounts/", include("sasaeai.accounts.urls")),
     path("audit/", include("sasaeai.audit.urls")),
+    path("plans/", include("sasaeai.plans.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("", include("sasaeai.core.urls")),

@@ -415,3 +415,58 @@ def evaluation_reopen(*, actor: Actor, evaluation: Evaluation, reason: str) -> E
     evaluation.save()
     audit_object(actor, Action.UPDATE, evaluation, detail={"status": "reopened", "reason": reason})
     return evaluation
+
+
+# --- node edits -------------------------------------------------------------------------
+
+NODE_EDITABLE = ("title", "themes", "responsible", "priority")
+THEME_MAX_LENGTH = NodeTheme._meta.get_field("name").max_length
+
+
+def _clean_names(names: list[str]) -> list[str]:
+    """Strip each name, drop empty ones and repeats, keeping the order given."""
+    return list(dict.fromkeys(name.strip() for name in names if name and name.strip()))
+
+
+@transaction.atomic
+def node_update(*, actor: Actor, node: PlanNode, **changes) -> PlanNode:
+    """Edit what a node says outside the plan file's structure: title, themes, responsible
+    departments and priority. The tree itself (level, label, ref, place) changes by import."""
+    unknown = sorted(set(changes) - set(NODE_EDITABLE))
+    if unknown:
+        raise ValidationError({name: _("This item cannot be changed here.") for name in unknown})
+    for name in ("themes", "responsible"):
+        if changes.get(name) is not None:
+            changes[name] = _clean_names(changes[name])
+    too_long = [t for t in changes.get("themes") or [] if len(t) > THEME_MAX_LENGTH]
+    if too_long:
+        raise ValidationError(
+            {
+                "themes": _("A theme may be at most %(limit)s characters: %(themes)s")
+                % {"limit": THEME_MAX_LENGTH, "themes": "、".join(too_long)}
+            }
+        )
+    before = {name: getattr(node, name) for name in changes}
+    for name, value in changes.items():
+        setattr(node, name, value)
+    node.full_clean()
+    node.save(update_fields=list(changes))
+    if "themes" in changes:
+        NodeTheme.objects.filter(node=node).delete()
+        NodeTheme.objects.bulk_create(
+            [NodeTheme(tenant_id=node.tenant_id, node=node, name=name) for name in node.themes]
+        )
+    audit_object(
+        actor,
+        Action.UPDATE,
+        node,
+        detail={
+            "ref": node.ref,
+            "changes": {
+                name: {"from": before[name], "to": getattr(node, name)}
+                for name in changes
+                if before[name] != getattr(node, name)
+            },
+        },
+    )
+    return node
