@@ -87,6 +87,7 @@ def main(argv=None):
             return request
 
         baseline = timed(get(anonymous, "/bench/baseline/"), args.repeat)
+        plan_results = plan_benchmarks(admin, client, get, max(3, args.repeat // 10))
         results = [
             ("login page (GET /accounts/login/)", timed(get(anonymous, "/accounts/login/"), args.repeat)),
             ("area list, policy-filtered (GET /areas/)", timed(get(client, "/areas/"), args.repeat)),
@@ -94,13 +95,54 @@ def main(argv=None):
             ("member list, policy-filtered, audited (GET /accounts/members/)", timed(get(client, "/accounts/members/"), args.repeat)),
             ("member list, last page", timed(get(client, "/accounts/members/?page=last"), args.repeat)),
             ("API area list (GET /api/v1/areas?limit=100)", timed(get(client, "/api/v1/areas?limit=100"), args.repeat)),
-        ]  # fmt: skip
+        ] + plan_results  # fmt: skip
 
     print(f"\n{'benchmark':66} {'median ms':>10} {'× baseline':>11}")
     print(f"{'baseline: minimal view reading one row':66} {baseline * 1000:10.2f} {1:11.2f}")
     for name, seconds in results:
         print(f"{name:66} {seconds * 1000:10.2f} {seconds / baseline:11.2f}")
     return 0
+
+
+def plan_benchmarks(admin, client, get, repeat: int) -> list[tuple[str, float]]:
+    """Importing the four seed plans, and a generated plan of 2,000 nodes and 500 indicators
+    over 10 fiscal years: its import, dashboard, tree and committee report (PDF, Excel)."""
+    from pathlib import Path
+
+    from bench.plans import plan_document
+    from sasaeai.accounts.policy import Actor
+    from sasaeai.core.tenancy import tenant_context
+    from sasaeai.plans import planfile, services
+
+    tenant_id = admin.tenant_id
+    actor = Actor(user_id=None, username="bench", tenant_id=tenant_id, membership_id=None, role=None)
+    seeds = sorted(Path("sasaeai/plans/seed_plans").glob("*.yaml"))
+
+    def import_seeds():
+        for path in seeds:
+            document = planfile.load(path.read_text(encoding="utf-8"))
+            services.plan_import(actor=actor, tenant_id=tenant_id, document=document, replace=True)
+
+    generated = plan_document()
+
+    def import_generated():
+        services.plan_import(actor=actor, tenant_id=tenant_id, document=generated, replace=True)
+
+    with tenant_context(tenant_id):
+        seeds_time = timed(import_seeds, repeat)
+        import_time = timed(import_generated, 1)
+        from sasaeai.plans.models import Plan
+
+        plan_id = Plan.objects.get(tenant_id=tenant_id, code="bench-plan").pk
+    url = f"/plans/{plan_id}"
+    return [
+        ("plans: import the four seed plans (check + save)", seeds_time),
+        ("plans: import a 2,000-node, 500-indicator plan", import_time),
+        ("plans: dashboard of that plan (GET /plans/N/dashboard/)", timed(get(client, f"{url}/dashboard/?year=2030"), repeat)),
+        ("plans: tree of that plan (GET /plans/N/)", timed(get(client, f"{url}/?year=2030"), repeat)),
+        ("plans: committee report PDF (GET /plans/N/report.pdf)", timed(get(client, f"{url}/report.pdf?year=2030"), 1)),
+        ("plans: committee report Excel (GET /plans/N/report.xlsx)", timed(get(client, f"{url}/report.xlsx?year=2030"), 1)),
+    ]  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -7,14 +7,14 @@ reason (a locked evaluation, reviewing one's own draft) keep it in the error mes
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Body, Field, Query, Router, Schema
-from pydantic import StrictFloat, StrictInt, StrictStr
+from pydantic import WithJsonSchema
 
 from sasaeai.accounts import policy
 from sasaeai.accounts.middleware import api_error
@@ -210,8 +210,10 @@ class IndicatorOut(Schema):
 
 
 class ActualIn(Schema):
-    value: StrictInt | StrictFloat | StrictStr = Field(
-        ..., description='a number, or the figure as printed: "83.0（39/47校）", "3,232"'
+    # Any JSON value: the service reads the number (and refuses true, null, "集計中"…) with
+    # one message on `value`, rather than one per member of a union.
+    value: Annotated[Any, WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "string"}]})] = (
+        Field(..., description='a number, or the figure as printed: "83.0（39/47校）", "3,232"')
     )
     source: str = Field("", max_length=200)
     note: str = ""
@@ -559,11 +561,7 @@ def list_plans(request):
     return [PlanOut(**_plan_fields(plan, levels[plan.pk])) for plan in plans]
 
 
-@router.get("/{plan_id}", response=PlanDetailOut)
-def get_plan(request, plan_id: int):
-    return _plan_detail(_plan(request, plan_id))
-
-
+# Before "/{plan_id}": the first route whose path matches takes the request.
 @router.post(
     "/import",
     response={201: PlanDetailOut, 403: ErrorOut, 409: ErrorOut, 422: ErrorOut},
@@ -597,6 +595,11 @@ def import_plan(request, document: Body[dict[str, Any]], filters: Query[ImportFi
     return 201, _plan_detail(plan)
 
 
+@router.get("/{plan_id}", response=PlanDetailOut)
+def get_plan(request, plan_id: int):
+    return _plan_detail(_plan(request, plan_id))
+
+
 @router.get("/{plan_id}/document", response=dict[str, Any])
 def plan_document(request, plan_id: int):
     """The plan as a plan document: importing it gives the same plan back."""
@@ -621,7 +624,11 @@ def update_node(request, plan_id: int, node_id: int, payload: NodePatchIn):
     plan = _plan(request, plan_id, "plans.manage_plan")
     node = _node(plan, node_id)
     services.node_update(actor=request.actor, node=node, **payload.dict(exclude_unset=True))
-    fresh = next(n for n in selectors.plan_tree(plan).nodes if n.pk == node.pk)
+    fresh = (
+        PlanNode.objects.select_related("level")
+        .prefetch_related("sections", "role_statements__actor", "links")
+        .get(pk=node.pk)
+    )
     return _node_out(plan, fresh)
 
 

@@ -141,7 +141,7 @@ class PlanNode(TenantScoped):
     parent = models.ForeignKey(
         "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children"
     )
-    level = models.ForeignKey(PlanLevel, on_delete=models.PROTECT, related_name="nodes")
+    level = models.ForeignKey(PlanLevel, on_delete=models.CASCADE, related_name="nodes")
     ref = models.CharField(_("reference"), max_length=120)
     explicit_ref = models.BooleanField(default=False)
     label = models.CharField(_("label"), max_length=40)

@@ -79,7 +79,7 @@ def parse_value(raw: object) -> Value | None:
     if match.group(2) is not None:
         # Keep the annotation exactly as printed, brackets' content only.
         start = max(raw.find("（"), raw.find("("))
-        annotation = raw[start + 1 : -1].strip() if start >= 0 else match.group(2)
+        annotation = raw.rstrip()[start + 1 : -1].strip() if start >= 0 else match.group(2)
     return Value(number, raw.strip(), annotation)
 
 
