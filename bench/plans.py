@@ -18,7 +18,11 @@ def plan_document(*, nodes: int = 2000, indicators: int = 500, seed: int = 7) ->
         {"key": "measure", "name": "施策", "under": "policy"},
         {"key": "action", "name": "取組事項", "under": "measure", "evaluated": True},
     ]
-    actors = [{"key": "city", "name": "市"}, {"key": "council", "name": "社協"}, {"key": "residents", "name": "市民"}]
+    actors = [
+        {"key": "city", "name": "市"},
+        {"key": "council", "name": "社協"},
+        {"key": "residents", "name": "市民"},
+    ]
     themes = ["相談支援", "担い手", "見守り", "居場所", "防災", "成年後見", "再犯防止", "生活困窮"]
     measure_nodes, action_nodes = [], []
     tree = []
@@ -26,10 +30,20 @@ def plan_document(*, nodes: int = 2000, indicators: int = 500, seed: int = 7) ->
         goal = {"level": "goal", "label": f"G{g + 1}", "title": f"基本目標{g + 1}", "children": []}
         tree.append(goal)
         for p in range(policies // goals):
-            policy = {"level": "policy", "label": f"P{p + 1}", "title": f"基本施策{g + 1}-{p + 1}", "children": []}
+            policy = {
+                "level": "policy",
+                "label": f"P{p + 1}",
+                "title": f"基本施策{g + 1}-{p + 1}",
+                "children": [],
+            }
             goal["children"].append(policy)
             for m in range(measures // policies):
-                measure = {"level": "measure", "label": f"M{m + 1}", "title": f"施策{g + 1}-{p + 1}-{m + 1}", "children": []}
+                measure = {
+                    "level": "measure",
+                    "label": f"M{m + 1}",
+                    "title": f"施策{g + 1}-{p + 1}-{m + 1}",
+                    "children": [],
+                }
                 policy["children"].append(measure)
                 measure_nodes.append(measure)
     for a in range(actions):

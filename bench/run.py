@@ -115,7 +115,9 @@ def plan_benchmarks(admin, client, get, repeat: int) -> list[tuple[str, float]]:
     from sasaeai.plans import planfile, services
 
     tenant_id = admin.tenant_id
-    actor = Actor(user_id=None, username="bench", tenant_id=tenant_id, membership_id=None, role=None)
+    actor = Actor(
+        user_id=None, username="bench", tenant_id=tenant_id, membership_id=None, role=None
+    )
     seeds = sorted(Path("sasaeai/plans/seed_plans").glob("*.yaml"))
 
     def import_seeds():

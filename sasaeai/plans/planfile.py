@@ -78,7 +78,8 @@ def parse_value(raw: object) -> Value | None:
     annotation = ""
     if match.group(2) is not None:
         # Keep the annotation exactly as printed, brackets' content only.
-        start = max(raw.find("（"), raw.find("("))
+        opening = [i for i in (raw.find("（"), raw.find("(")) if i >= 0]
+        start = min(opening) if opening else -1
         annotation = raw.rstrip()[start + 1 : -1].strip() if start >= 0 else match.group(2)
     return Value(number, raw.strip(), annotation)
 

@@ -38,7 +38,13 @@ from sasaeai.plans.selectors import IndicatorProgress, PlanProgress
 FONT = "IPAexGothic"
 PDF_CHART_LIMIT = 200  # line charts in the PDF: the first indicators that have actuals
 XLSX_CHART_LIMIT = 60  # line charts in the workbook
-STATUS_ORDER = (Status.ACHIEVED, Status.ON_TRACK, Status.BEHIND, Status.NO_DATA, Status.NOT_ASSESSED)
+STATUS_ORDER = (
+    Status.ACHIEVED,
+    Status.ON_TRACK,
+    Status.BEHIND,
+    Status.NO_DATA,
+    Status.NOT_ASSESSED,
+)
 STATUS_COLOURS = {
     Status.ACHIEVED: "#2e7d32",
     Status.ON_TRACK: "#1565c0",
@@ -79,7 +85,7 @@ def _number(value: Decimal | None) -> int | float | None:
 
 def _rollup_counts(rollup: Rollup) -> str:
     return " ".join(
-        f"{_status_label(status)}{rollup.statuses[status]}"
+        f"{_status_label(status)} {rollup.statuses[status]}"
         for status in STATUS_ORDER
         if rollup.statuses[status]
     )
@@ -263,6 +269,7 @@ def _styles() -> dict:
         "cell": style("cell", fontSize=8, leading=10.5),
         "cell_small": style("cell_small", fontSize=7, leading=9),
         "head": style("head", fontSize=8, leading=10.5, textColor=colors.white),
+        "head_small": style("head_small", fontSize=7, leading=9, textColor=colors.white),
         "demo": style("demo", fontSize=9, leading=13, textColor=colors.HexColor("#b00020")),
     }  # fmt: skip
 
@@ -274,13 +281,23 @@ def _p(text: str, style, *, markup: bool = False):
     return Paragraph(text, style)
 
 
-def _table_style(*extra, header: bool = True):
+def _fit(text: str, style, width: float):
+    """Plain text when it fits on one line (far cheaper to lay out), else a wrapping Paragraph."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    if "\n" not in text and stringWidth(text, FONT, style.fontSize) <= width - 6:
+        return text
+    return _p(text, style)
+
+
+def _table_style(*extra, header: bool = True, size: float = 8):
     from reportlab.lib import colors
     from reportlab.platypus import TableStyle
 
     commands = [
         ("FONTNAME", (0, 0), (-1, -1), FONT),
-        ("FONTSIZE", (0, 0), (-1, -1), 8),
+        ("FONTSIZE", (0, 0), (-1, -1), size),
+        ("LEADING", (0, 0), (-1, -1), size * 1.3),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#9aa5b1")),
         ("LEFTPADDING", (0, 0), (-1, -1), 3),
@@ -335,7 +352,7 @@ def _axis_number(value: float) -> str:
     return format_number(Decimal(repr(round(value, 6))))
 
 
-def _line_chart(facts: _Facts, ip: IndicatorProgress, width: float, height: float = 135):
+def _line_chart(facts: _Facts, ip: IndicatorProgress, width: float, height: float = 112):
     """Baseline → targets (dashed) and the actuals, by fiscal year."""
     from reportlab.graphics.charts.lineplots import LinePlot
     from reportlab.graphics.shapes import Drawing, Line, String
@@ -561,7 +578,9 @@ def _pdf_summary(facts: _Facts, styles: dict, width: float) -> list:
     if facts.evaluated_nodes or progress.evaluations:
         grades = facts.grades_in_order()
         labels = facts.grade_labels
-        rows = [[_p(_field(Evaluation, "grade"), styles["head"]), "", _p(_("Nodes"), styles["head"])]]
+        rows = [
+            [_p(_field(Evaluation, "grade"), styles["head"]), "", _p(_("Nodes"), styles["head"])]
+        ]
         for grade in grades:
             rows.append([grade, _p(labels.get(grade, ""), styles["cell_small"]),
                          str(facts.grade_counts[grade])])  # fmt: skip
@@ -595,6 +614,7 @@ def _pdf_summary(facts: _Facts, styles: dict, width: float) -> list:
 def _pdf_tree(facts: _Facts, styles: dict, width: float) -> list:
     from reportlab.lib import colors
     from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfbase.pdfmetrics import stringWidth
     from reportlab.platypus import LongTable
 
     progress, plan = facts.progress, facts.plan
@@ -603,9 +623,11 @@ def _pdf_tree(facts: _Facts, styles: dict, width: float) -> list:
         return story + [_p(_("This plan has no nodes."), styles["body"])]
     indents: dict[int, ParagraphStyle] = {}
     head = styles["head"]
+    level_width, priority_width, status_width, grade_width = 64, 40, 112, 34
+    title_width = width - level_width - priority_width - status_width - grade_width
     rows = [[
-        _p(_("Level"), head), _p(_field(PlanNode, "label"), head),
-        _p(_field(PlanNode, "title"), head), _p(plan.priority_label or _field(PlanNode, "priority"), head),
+        _p(_("Level"), head), _p(_field(PlanNode, "title"), head),
+        _p(plan.priority_label or _field(PlanNode, "priority"), head),
         _p(_("Indicators"), head), _p(_field(Evaluation, "grade"), head),
     ]]  # fmt: skip
     extra = []
@@ -615,7 +637,7 @@ def _pdf_tree(facts: _Facts, styles: dict, width: float) -> list:
         depth = min(node.depth, 8)
         if depth not in indents:
             indents[depth] = ParagraphStyle(f"indent{depth}", parent=styles["cell"],
-                                            leftIndent=depth * 9)  # fmt: skip
+                                            leftIndent=depth * 10)  # fmt: skip
         evaluation = progress.evaluations.get(node.pk)
         if evaluation:
             grade = evaluation.grade + (DEMO_MARK if evaluation.is_demo else "")
@@ -625,22 +647,32 @@ def _pdf_tree(facts: _Facts, styles: dict, width: float) -> list:
             mean_used = mean_used or bool(mean)
         status = rollup.status
         counts = _rollup_counts(rollup)
-        status_text = escape(_status_label(status) if status else "―")
-        if counts:
-            status_text += f'<br/><font size="6.5" color="#555555">{escape(counts)}</font>'
+        status_text = _status_label(status)
+        if counts and stringWidth(counts, FONT, 8) <= status_width - 6:
+            status_cell = f"{status_text}\n{counts}"
+        elif counts:
+            status_cell = _p(f'{escape(status_text)}<br/><font size="6.5" color="#555555">'
+                             f"{escape(counts)}</font>", styles["cell"], markup=True)  # fmt: skip
+        else:
+            status_cell = status_text
+        title = f"{escape(node.label)}　{escape(node.title)}"
         rows.append([
-            _p(node.level.name, styles["cell_small"]), _p(node.label, styles["cell"]),
-            _p(node.title, indents[depth]), facts.priority_mark(node),
-            _p(status_text, styles["cell"], markup=True), grade,
+            _fit(node.level.name, styles["cell_small"], level_width),
+            _p(title, indents[depth], markup=True), facts.priority_mark(node), status_cell, grade,
         ])  # fmt: skip
         if status in STATUS_TINTS:
-            extra.append(("BACKGROUND", (4, index), (4, index), colors.HexColor(STATUS_TINTS[status])))
+            extra.append(
+                ("BACKGROUND", (3, index), (3, index), colors.HexColor(STATUS_TINTS[status]))
+            )
         if node.depth == 0:
-            extra.append(("BACKGROUND", (0, index), (3, index), colors.HexColor("#eef2f6")))
-    fixed = 62 + 36 + 30 + 108 + 40
-    table = LongTable(rows, colWidths=[62, 36, width - fixed, 30, 108, 40], repeatRows=1)
-    table.setStyle(_table_style(("ALIGN", (3, 1), (3, -1), "CENTER"),
-                                ("ALIGN", (5, 1), (5, -1), "CENTER"), *extra))  # fmt: skip
+            extra.append(("BACKGROUND", (0, index), (2, index), colors.HexColor("#eef2f6")))
+    table = LongTable(
+        rows,
+        colWidths=[level_width, title_width, priority_width, status_width, grade_width],
+        repeatRows=1,
+    )
+    table.setStyle(_table_style(("ALIGN", (2, 1), (2, -1), "CENTER"),
+                                ("ALIGN", (4, 1), (4, -1), "CENTER"), *extra))  # fmt: skip
     story.append(table)
     if mean_used:
         story.append(_p(_("A grade in brackets is the mean of the evaluations below the node."),
@@ -693,33 +725,37 @@ def _pdf_indicator(facts, styles, width, number: int, ip: IndicatorProgress, cha
 
     targets = _target_rows(indicator)
     years = list(facts.plan.fiscal_years)
-    head = styles["head"]
-    cell = styles["cell_small"]
-    header = [_p("", head)]
     baseline_col = indicator.baseline_year is not None
+    label_width = 46
+    columns = len(years) + (1 if baseline_col else 0)
+    column_width = (width - label_width) / columns
+    head, cell = styles["head_small"], styles["cell_small"]
+
+    def fit(text: str, style=cell):
+        return _fit(text, style, column_width)
+
+    header = [""]
     if baseline_col:
-        header.append(_p(_("Baseline (%(fy)s)") % {"fy": _fy(indicator.baseline_year)}, head))
-    header += [_p(_fy(year), head) for year in years]
-    target_row = [_p(_("Target"), cell)]
-    actual_row = [_p(_("Actual"), cell)]
-    status_row = [_p(_("Assessment"), cell)]
+        header.append(fit(_("Baseline (%(fy)s)") % {"fy": _fy(indicator.baseline_year)}, head))
+    header += [fit(_fy(year), head) for year in years]
+    target_row = [_fit(_("Target"), cell, label_width)]
+    actual_row = [_fit(_("Actual"), cell, label_width)]
+    status_row = [_fit(_("Assessment"), cell, label_width)]
     if baseline_col:
-        target_row.append(_p(_baseline_text(indicator), cell))
+        target_row.append(fit(_baseline_text(indicator)))
         actual_row.append("")
         status_row.append("")
     history = {a.fiscal_year: a for a in ip.history}
     for year in years:
-        target_row.append(_p(_target_text(targets.get(year)), cell))
+        target_row.append(fit(_target_text(targets.get(year))))
         actual = ip.actuals.get(year)
         text = _actual_text(actual) + (DEMO_MARK if actual.is_demo else "") if actual else ""
-        actual_row.append(_p(text, cell))
+        actual_row.append(fit(text))
         past = history.get(year)
         shown = past and (past.actual is not None or year == facts.year)
-        status_row.append(_p(_status_label(past.status) if shown else "", cell))
-    label_width = 46
-    columns = len(header) - 1
+        status_row.append(fit(_status_label(past.status) if shown else ""))
     table = Table([header, target_row, actual_row, status_row],
-                  colWidths=[label_width] + [(width - label_width) / columns] * columns)  # fmt: skip
+                  colWidths=[label_width] + [column_width] * columns)  # fmt: skip
     extra = [("BACKGROUND", (0, 1), (0, -1), colors.HexColor("#eef2f6"))]
     if baseline_col:
         extra.append(("SPAN", (1, 1), (1, 3)))
@@ -729,11 +765,13 @@ def _pdf_indicator(facts, styles, width, number: int, ip: IndicatorProgress, cha
         past = history.get(year)
         if past and past.status in STATUS_TINTS and (past.actual is not None or year == facts.year):
             col = first_year + offset
-            extra.append(("BACKGROUND", (col, 3), (col, 3), colors.HexColor(STATUS_TINTS[past.status])))
+            extra.append(
+                ("BACKGROUND", (col, 3), (col, 3), colors.HexColor(STATUS_TINTS[past.status]))
+            )
         if year == facts.year:
             col = first_year + offset
             extra.append(("BOX", (col, 0), (col, 3), 1.2, colors.HexColor("#1f3b5c")))
-    table.setStyle(_table_style(*extra))
+    table.setStyle(_table_style(*extra, size=7))
     block.append(table)
 
     notes = []
@@ -932,7 +970,9 @@ def _xl_summary(sheet, facts: _Facts) -> None:
         chart.type = "col"
         chart.title = title % {"fy": _fy(facts.year)}
         chart.legend = None
-        chart.add_data(Reference(sheet, min_col=2, min_row=header, max_row=last), titles_from_data=True)
+        chart.add_data(
+            Reference(sheet, min_col=2, min_row=header, max_row=last), titles_from_data=True
+        )
         chart.set_categories(Reference(sheet, min_col=1, min_row=header + 1, max_row=last))
         chart.dataLabels = DataLabelList()
         chart.dataLabels.showVal = True
@@ -1013,12 +1053,16 @@ def _xl_indicators(sheet, facts: _Facts) -> None:
         for (cell,) in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
             cell.font = Font(color="B00020")
     sheet.row_dimensions[1].height = 30
-    _xl_widths(sheet, [5, 14, 36, 28, 8, 10, 9, 11, *[11] * (2 * len(years)), 11, 10, 10, 16, 36, 6])
+    _xl_widths(
+        sheet, [5, 14, 36, 28, 8, 10, 9, 11, *[11] * (2 * len(years)), 11, 10, 10, 16, 36, 6]
+    )
     sheet.freeze_panes = "D2"
     if facts.progress.indicators:
         from openpyxl.utils import get_column_letter
 
-        sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(facts.progress.indicators) + 1}"
+        sheet.auto_filter.ref = (
+            f"A1:{get_column_letter(len(headers))}{len(facts.progress.indicators) + 1}"
+        )
 
 
 def _xl_charts(sheet, facts: _Facts) -> None:

@@ -4,7 +4,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from sasaeai.accounts.policy import Actor, scope
 from sasaeai.plans import planfile, progress
@@ -72,24 +72,72 @@ class Tree:
         return ids
 
 
+def _attach(parents: list, relation: str, rows, key: str) -> None:
+    """Fill `parent.<relation>.all()` from rows fetched in one query.
+
+    Django's prefetch_related builds a QuerySet per parent object; for a 2,000-node plan that
+    is ~7,000 clones and most of the page's time. Grouping the rows ourselves and storing them
+    where the related manager looks for prefetched rows gives the same `.all()` for a fraction.
+    """
+    grouped: dict[int, list] = defaultdict(list)
+    for row in rows:
+        grouped[getattr(row, key)].append(row)
+    for parent in parents:
+        cache = parent.__dict__.setdefault("_prefetched_objects_cache", {})
+        cache[relation] = grouped.get(parent.pk, [])
+
+
 def plan_tree(plan: Plan, *, details: bool = True) -> Tree:
-    nodes = PlanNode.objects.filter(plan=plan).select_related("level").order_by("position")
+    """The whole plan in a fixed number of queries (nine), whatever its size."""
+    nodes = list(PlanNode.objects.filter(plan=plan).select_related("level").order_by("position"))
     if details:
-        nodes = nodes.prefetch_related(
-            Prefetch("sections", queryset=NodeSection.objects.order_by("order")),
-            Prefetch("role_statements", queryset=RoleStatement.objects.select_related("actor")),
-            Prefetch("evaluations", queryset=Evaluation.objects.order_by("fiscal_year")),
-            Prefetch("links", queryset=PlanNode.objects.only("id", "ref", "label", "title")),
+        by_id = {node.pk: node for node in nodes}
+        _attach(
+            nodes,
+            "sections",
+            NodeSection.objects.filter(node__plan=plan).order_by("node_id", "order"),
+            "node_id",
         )
-    indicators = (
-        Indicator.objects.filter(plan=plan)
-        .order_by("position")
-        .prefetch_related(
-            Prefetch("targets", queryset=IndicatorTarget.objects.order_by("fiscal_year")),
-            Prefetch("actuals", queryset=IndicatorActual.objects.order_by("fiscal_year")),
+        _attach(nodes, "role_statements",
+                RoleStatement.objects.filter(node__plan=plan).select_related("actor").order_by("node_id", "actor__order", "order"),
+                "node_id")  # fmt: skip
+        _attach(
+            nodes,
+            "evaluations",
+            Evaluation.objects.filter(node__plan=plan).order_by("node_id", "fiscal_year"),
+            "node_id",
         )
+        through = PlanNode.links.through.objects.filter(from_plannode__plan=plan).order_by("pk")
+        link_rows = [_Link(row.from_plannode_id, by_id[row.to_plannode_id]) for row in through]
+        _attach(nodes, "links", link_rows, "from_id")
+        for node in nodes:
+            node._prefetched_objects_cache["links"] = [
+                link.node for link in node._prefetched_objects_cache["links"]
+            ]
+    indicators = list(Indicator.objects.filter(plan=plan).order_by("position"))
+    _attach(
+        indicators,
+        "targets",
+        IndicatorTarget.objects.filter(indicator__plan=plan).order_by(
+            "indicator_id", "fiscal_year"
+        ),
+        "indicator_id",
     )
-    return Tree(plan=plan, nodes=list(nodes), indicators=list(indicators))
+    _attach(
+        indicators,
+        "actuals",
+        IndicatorActual.objects.filter(indicator__plan=plan).order_by(
+            "indicator_id", "fiscal_year"
+        ),
+        "indicator_id",
+    )
+    return Tree(plan=plan, nodes=nodes, indicators=indicators)
+
+
+@dataclass
+class _Link:
+    from_id: int
+    node: PlanNode
 
 
 # --- export -----------------------------------------------------------------------------

@@ -308,12 +308,14 @@ def metric_actuals_refresh(*, actor: Actor, plan: Plan, today=None) -> int:
         value = metric.compute(plan.tenant_id, year)
         if value is None:
             continue
-        IndicatorActual.objects.update_or_create(
+        actual, created = IndicatorActual.objects.update_or_create(
             indicator=indicator, fiscal_year=year,
             defaults={"tenant_id": plan.tenant_id, "value": Decimal(str(value)), "text": "",
                       "source": f"metric:{metric.key}", "note": "", "is_demo": False,
                       "recorded_by": actor.username or "system"},
         )  # fmt: skip
+        audit_object(actor, Action.CREATE if created else Action.UPDATE, actual,
+                     detail={"indicator": indicator.ref, "fiscal_year": year, "metric": metric.key})  # fmt: skip
         count += 1
     return count
 
@@ -408,6 +410,8 @@ def evaluation_advance(*, actor: Actor, evaluation: Evaluation) -> Evaluation:
 
 @transaction.atomic
 def evaluation_reopen(*, actor: Actor, evaluation: Evaluation, reason: str) -> Evaluation:
+    if evaluation.status != EvaluationStatus.LOCKED:
+        raise ValidationError({"status": _("Only a locked evaluation can be reopened.")})
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason for reopening a locked evaluation.")})
     evaluation.status = EvaluationStatus.DRAFT

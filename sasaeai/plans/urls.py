@@ -23,5 +23,9 @@ urlpatterns = [
         views.evaluation_transition,
         name="evaluation_transition",
     ),
-    path("<int:plan_id>/indicators/<int:indicator_id>/", views.indicator_detail, name="indicator_detail"),
+    path(
+        "<int:plan_id>/indicators/<int:indicator_id>/",
+        views.indicator_detail,
+        name="indicator_detail",
+    ),
 ]

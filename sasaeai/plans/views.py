@@ -77,7 +77,9 @@ def _matches(node: PlanNode, data: dict) -> bool:
         return False
     if data.get("theme") and data["theme"] not in node.themes:
         return False
-    if data.get("actor") and not any(s.actor.key == data["actor"] for s in node.role_statements.all()):
+    if data.get("actor") and not any(
+        s.actor.key == data["actor"] for s in node.role_statements.all()
+    ):
         return False
     return True
 
@@ -125,11 +127,16 @@ def node_detail(request, plan_id: int, node_id: int):
     while current is not None:
         ancestors.insert(0, current)
         current = by_id.get(current.parent_id)
-    indicators = [selectors.indicator_progress(i, plan, year) for i in tree.indicators if i.node_id == node.pk]
+    indicators = [
+        selectors.indicator_progress(i, plan, year) for i in tree.indicators if i.node_id == node.pk
+    ]
     roles: dict[str, list[str]] = {}
     for statement in node.role_statements.all():
         roles.setdefault(statement.actor.name, []).append(statement.text)
-    sections = [(section.heading or plan.heading_for(section.kind), section) for section in node.sections.all()]
+    sections = [
+        (section.heading or plan.heading_for(section.kind), section)
+        for section in node.sections.all()
+    ]
     return render(request, "plans/node_detail.html", {
         "plan": plan, "node": node, "year": year, "ancestors": ancestors, "children": tree.children[node.pk],
         "sections": sections, "roles": roles, "indicators": indicators,
@@ -150,7 +157,9 @@ class ActualForm(forms.Form):
     value = forms.CharField(label=gettext_lazy("Actual"), max_length=100,
                             help_text=gettext_lazy("A number; an annotation may follow in brackets, e.g. 83.0（39/47校）"))  # fmt: skip
     source = forms.CharField(label=gettext_lazy("Source"), max_length=200, required=False)
-    note = forms.CharField(label=gettext_lazy("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=gettext_lazy("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args, plan: Plan, **kwargs):
         super().__init__(*args, **kwargs)
@@ -160,7 +169,9 @@ class ActualForm(forms.Form):
 def indicator_detail(request, plan_id: int, indicator_id: int):
     plan = _plan(request, plan_id)
     indicator = get_object_or_404(
-        Indicator.objects.filter(plan=plan).select_related("node").prefetch_related("targets", "actuals"),
+        Indicator.objects.filter(plan=plan)
+        .select_related("node")
+        .prefetch_related("targets", "actuals"),
         pk=indicator_id,
     )
     year = _year(request, plan)
@@ -172,7 +183,9 @@ def indicator_detail(request, plan_id: int, indicator_id: int):
         form = ActualForm(request.POST, plan=plan)
         if form.is_valid():
             try:
-                services.actual_record(actor=request.actor, indicator=indicator, **form.cleaned_data)
+                services.actual_record(
+                    actor=request.actor, indicator=indicator, **form.cleaned_data
+                )
             except ValidationError as error:
                 form.add_error(None, error)
             else:
@@ -236,7 +249,10 @@ def plan_export(request, plan_id: int, fmt: str):
     elif fmt == "json":
         data, content_type = planfile.dump_json(document).encode(), "application/json"
     else:
-        data, content_type = planfile.dump_yaml(document).encode(), "application/yaml; charset=utf-8"
+        data, content_type = (
+            planfile.dump_yaml(document).encode(),
+            "application/yaml; charset=utf-8",
+        )
     response = HttpResponse(data, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{plan.code}.{fmt}"'
     return response
@@ -244,7 +260,9 @@ def plan_export(request, plan_id: int, fmt: str):
 
 class ImportForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("Plan file (YAML, JSON or Excel)"))
-    replace = forms.BooleanField(label=gettext_lazy("Replace the plan with the same code"), required=False)
+    replace = forms.BooleanField(
+        label=gettext_lazy("Replace the plan with the same code"), required=False
+    )
 
 
 def plan_import(request):
@@ -267,18 +285,28 @@ def plan_import(request):
 
 class EvaluationForm(forms.Form):
     grade = forms.ChoiceField(label=gettext_lazy("Grade"))
-    results = forms.CharField(label=gettext_lazy("Results"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
-    issues = forms.CharField(label=gettext_lazy("Issues"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    next_steps = forms.CharField(label=gettext_lazy("Next steps"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    results = forms.CharField(
+        label=gettext_lazy("Results"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+    issues = forms.CharField(
+        label=gettext_lazy("Issues"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    next_steps = forms.CharField(
+        label=gettext_lazy("Next steps"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
 
     def __init__(self, *args, plan: Plan, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["grade"].choices = [(g["grade"], f"{g['grade']}: {g['label']}") for g in plan.grade_scale]
+        self.fields["grade"].choices = [
+            (g["grade"], f"{g['grade']}: {g['label']}") for g in plan.grade_scale
+        ]
 
 
 def evaluation_edit(request, plan_id: int, node_id: int, year: int):
     plan = _plan(request, plan_id)
-    node = get_object_or_404(PlanNode.objects.select_related("level", "plan"), plan=plan, pk=node_id)
+    node = get_object_or_404(
+        PlanNode.objects.select_related("level", "plan"), plan=plan, pk=node_id
+    )
     if year not in plan.fiscal_years or not node.level.evaluated:
         raise_404()
     evaluation = Evaluation.objects.filter(node=node, fiscal_year=year).first()
@@ -291,14 +319,18 @@ def evaluation_edit(request, plan_id: int, node_id: int, year: int):
             raise PermissionDenied
         if form.is_valid():
             try:
-                services.evaluation_save(actor=request.actor, node=node, fiscal_year=year, **form.cleaned_data)
+                services.evaluation_save(
+                    actor=request.actor, node=node, fiscal_year=year, **form.cleaned_data
+                )
             except PermissionDenied as refusal:
                 form.add_error(None, str(refusal))
             except ValidationError as error:
                 form.add_error(None, error)
             else:
                 messages.success(request, _("The evaluation was saved."))
-                return redirect("plans:evaluation_edit", plan_id=plan.pk, node_id=node.pk, year=year)
+                return redirect(
+                    "plans:evaluation_edit", plan_id=plan.pk, node_id=node.pk, year=year
+                )
     return render(request, "plans/evaluation_form.html", {
         "plan": plan, "node": node, "year": year, "year_label": fiscal_year_label(year),
         "form": form, "evaluation": evaluation, "locked": locked, "can_draft": can_draft and not locked,
@@ -324,7 +356,9 @@ class _EvaluationInitial:
 def evaluation_transition(request, plan_id: int, node_id: int, year: int, action: str):
     plan = _plan(request, plan_id)
     evaluation = get_object_or_404(Evaluation, node__plan=plan, node_id=node_id, fiscal_year=year)
-    url = reverse("plans:evaluation_edit", kwargs={"plan_id": plan.pk, "node_id": node_id, "year": year})
+    url = reverse(
+        "plans:evaluation_edit", kwargs={"plan_id": plan.pk, "node_id": node_id, "year": year}
+    )
     try:
         if action == "advance":
             policy.require(request.actor, "plans.review_evaluation", evaluation)
@@ -358,7 +392,9 @@ def actuals_upload(request, plan_id: int):
         else:
             messages.success(request, _("%(count)s actuals were recorded.") % {"count": count})
             return redirect("plans:dashboard", plan_id=plan.pk)
-    return render(request, "plans/actuals_upload.html", {"plan": plan, "form": form, "problems": problems})
+    return render(
+        request, "plans/actuals_upload.html", {"plan": plan, "form": form, "problems": problems}
+    )
 
 
 def compare(request):
@@ -369,7 +405,11 @@ def compare(request):
     actor = request.actor
     columns = []
     themes: set[str] = set()
-    memberships = Membership.objects.filter(user_id=actor.user_id).select_related("tenant").order_by("tenant__code")
+    memberships = (
+        Membership.objects.filter(user_id=actor.user_id)
+        .select_related("tenant")
+        .order_by("tenant__code")
+    )
     for membership in memberships:
         tenant_actor = dataclasses.replace(actor, tenant_id=membership.tenant_id, role=membership.role,
                                            membership_id=membership.pk)  # fmt: skip
@@ -379,7 +419,9 @@ def compare(request):
             plans = list(policy.scope(tenant_actor, "plans.view_plan", Plan.objects.all()))
             tagged = NodeTheme.objects.filter(node__plan__in=plans)
             themes.update(tagged.values_list("name", flat=True).distinct())
-            rows = list(tagged.filter(name=theme).select_related("node__level").order_by("node__position"))
+            rows = list(
+                tagged.filter(name=theme).select_related("node__level").order_by("node__position")
+            )
             for plan in plans:
                 nodes = [row.node for row in rows if row.node.plan_id == plan.pk]
                 columns.append({"tenant": membership.tenant, "plan": plan, "nodes": nodes})

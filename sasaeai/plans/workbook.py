@@ -521,24 +521,59 @@ def read_actuals(data: bytes, plan) -> list[dict]:
     try:
         book = load_workbook(io.BytesIO(data), data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a file that is not xlsx
-        raise planfile.PlanFileError([Problem("", _("The file cannot be read as an Excel workbook (.xlsx): %(error)s") % {"error": error})]) from error
+        raise planfile.PlanFileError(
+            [
+                Problem(
+                    "",
+                    _("The file cannot be read as an Excel workbook (.xlsx): %(error)s")
+                    % {"error": error},
+                )
+            ]
+        ) from error
     problems: list[Problem] = []
     cells = _Cells(book, "actuals", problems)
     if cells.sheet is None:
-        raise planfile.PlanFileError([Problem("", _("The workbook has no sheet named %(name)s") % {"name": cells.title})])
+        raise planfile.PlanFileError(
+            [Problem("", _("The workbook has no sheet named %(name)s") % {"name": cells.title})]
+        )
     indicators = {i.ref: i for i in plan.indicators.all()}
     rows = []
     for number, row in cells.rows():
         ref, year = _text(row["指標参照"]), _year(row["年度"])
         value = _figure(row["実績値"])
         if ref not in indicators:
-            problems.append(Problem(cells.cell(number, "指標参照"), _("No indicator has the reference %(ref)s") % {"ref": ref}))
+            problems.append(
+                Problem(
+                    cells.cell(number, "指標参照"),
+                    _("No indicator has the reference %(ref)s") % {"ref": ref},
+                )
+            )
         elif indicators[ref].metric_key:
-            problems.append(Problem(cells.cell(number, "指標参照"), _("This indicator takes its actuals from the metric %(key)s") % {"key": indicators[ref].metric_key}))
+            problems.append(
+                Problem(
+                    cells.cell(number, "指標参照"),
+                    _("This indicator takes its actuals from the metric %(key)s")
+                    % {"key": indicators[ref].metric_key},
+                )
+            )
         if not isinstance(year, int) or year not in plan.fiscal_years:
-            problems.append(Problem(cells.cell(number, "年度"), _("Fiscal year %(year)s is outside the plan's period (%(start)s–%(end)s)") % {"year": year, "start": plan.start_year, "end": plan.end_year}))
+            problems.append(
+                Problem(
+                    cells.cell(number, "年度"),
+                    _("Fiscal year %(year)s is outside the plan's period (%(start)s–%(end)s)")
+                    % {"year": year, "start": plan.start_year, "end": plan.end_year},
+                )
+            )
         if planfile.parse_value(value) is None:
-            problems.append(Problem(cells.cell(number, "実績値"), _("Cannot read a number in %(value)s; write the number first and any annotation in brackets") % {"value": f"「{value}」"}))
+            problems.append(
+                Problem(
+                    cells.cell(number, "実績値"),
+                    _(
+                        "Cannot read a number in %(value)s; write the number first and any annotation in brackets"
+                    )
+                    % {"value": f"「{value}」"},
+                )
+            )
         rows.append({"indicator": ref, "fiscal_year": year, "value": value,
                      "source": _text(row["出典"]), "note": _text(row["備考"])})  # fmt: skip
     if problems:

@@ -366,6 +366,15 @@ def test_a_metric_fills_this_fiscal_years_actual(world, plan):
     assert not IndicatorActual.objects.filter(indicator__name="福祉教育の実施率").exists()
 
 
+def test_a_metric_refresh_is_audited_like_any_other_actual(world, plan):
+    bind(plan)
+    before = audit_count()
+    services.metric_actuals_refresh(
+        actor=actor(world, "system"), plan=plan, today=datetime.date(2025, 6, 1)
+    )
+    assert audit_count() > before
+
+
 def test_a_metric_refresh_in_april_to_march_uses_the_fiscal_year(world, plan):
     coverage = bind(plan)
     services.metric_actuals_refresh(
@@ -441,7 +450,9 @@ def test_a_metric_with_nothing_to_measure_writes_nothing(world):
 
 
 def test_a_plan_file_may_bind_an_indicator_to_a_published_metric_only(world):
-    bound = PLAN.replace("            actuals: {2024: {value: 95}}\n", f"            metric: {METRIC}\n")
+    bound = PLAN.replace(
+        "            actuals: {2024: {value: 95}}\n", f"            metric: {METRIC}\n"
+    )
     assert f"metric: {METRIC}" in bound
     plan = services.plan_import(
         actor=actor(world, "importer"), tenant_id=world.tenant_a.pk, document=planfile.load(bound)
@@ -451,7 +462,5 @@ def test_a_plan_file_may_bind_an_indicator_to_a_published_metric_only(world):
         planfile.load(bound.replace(METRIC, "accounts.no_such_metric"))
     (problem,) = caught.value.problems
     assert "accounts.no_such_metric" in problem.message
-    metric_line = next(
-        n for n, line in enumerate(bound.splitlines(), start=1) if "metric:" in line
-    )
+    metric_line = next(n for n, line in enumerate(bound.splitlines(), start=1) if "metric:" in line)
     assert problem.place == f"line {metric_line}"

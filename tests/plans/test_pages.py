@@ -55,7 +55,12 @@ def test_tree_filters_priorities_and_keeps_their_path(world):
     response = client.get(f"/plans/{plan.pk}/?priority=on&year=2025")
     text = response.content.decode()
     assert response.status_code == 200
-    for action in ("市民参加型の地域づくり", "地域福祉活動への参加促進", "生活困窮者への支援", "包括的な相談支援体制の充実"):
+    for action in (
+        "市民参加型の地域づくり",
+        "地域福祉活動への参加促進",
+        "生活困窮者への支援",
+        "包括的な相談支援体制の充実",
+    ):
         assert action in text
     assert "情報提供の充実" not in text  # ⑫ is not a priority
     assert "市民・地域・行政等が協働で取り組むまち" in text  # the goal above ④ stays as context
@@ -74,7 +79,9 @@ def test_tree_filters_by_actor_and_theme(world):
 def test_node_page_shows_text_roles_and_evaluations(world):
     plan = load_seed("okegawa-community-welfare-2.yaml", world.tenant_a.pk)
     node = PlanNode.objects.get(plan=plan, label="⑬")
-    response = world.client_for(world.user(Role.MUNICIPAL_STAFF)).get(f"/plans/{plan.pk}/nodes/{node.pk}/")
+    response = world.client_for(world.user(Role.MUNICIPAL_STAFF)).get(
+        f"/plans/{plan.pk}/nodes/{node.pk}/"
+    )
     text = response.content.decode()
     assert "目標（目指す姿）" in text
     assert "重層的支援会議を開催し" in text
@@ -84,23 +91,40 @@ def test_node_page_shows_text_roles_and_evaluations(world):
 
 def test_indicator_page_draws_chart_and_explains_the_figure(world, tokorozawa_in_a):
     client = world.client_for(world.user(Role.PLAN_COMMITTEE_MEMBER))
-    kept = Indicator.objects.get(plan=tokorozawa_in_a, name="総合的な学習の時間に福祉を取り上げている学校の割合")
-    text = client.get(f"/plans/{tokorozawa_in_a.pk}/indicators/{kept.pk}/?year=2024").content.decode()
+    kept = Indicator.objects.get(
+        plan=tokorozawa_in_a, name="総合的な学習の時間に福祉を取り上げている学校の割合"
+    )
+    text = client.get(
+        f"/plans/{tokorozawa_in_a.pk}/indicators/{kept.pk}/?year=2024"
+    ).content.decode()
     assert "83.0（39/47校）" in text  # the annotation is shown as printed
-    rising = Indicator.objects.filter(plan=tokorozawa_in_a, direction="increase").exclude(baseline_value=None).first()
-    text = client.get(f"/plans/{tokorozawa_in_a.pk}/indicators/{rising.pk}/?year=2024").content.decode()
+    rising = (
+        Indicator.objects.filter(plan=tokorozawa_in_a, direction="increase")
+        .exclude(baseline_value=None)
+        .first()
+    )
+    text = client.get(
+        f"/plans/{tokorozawa_in_a.pk}/indicators/{rising.pk}/?year=2024"
+    ).content.decode()
     assert 'data-testid="indicator-chart"' in text and "<polyline" in text
     explanation = text[text.index('data-testid="explanation"') :]
     assert "−" in explanation and "÷" in explanation  # the formula with its numbers is on screen
-    assert f"{rising.baseline_value.normalize():,}" in explanation or str(rising.baseline_value.normalize()) in explanation
+    assert (
+        f"{rising.baseline_value.normalize():,}" in explanation
+        or str(rising.baseline_value.normalize()) in explanation
+    )
     assert 'name="value"' not in text  # committee members only read
 
 
 def test_staff_record_an_actual_with_annotation(world, tokorozawa_in_a):
-    indicator = Indicator.objects.get(plan=tokorozawa_in_a, name="総合的な学習の時間に福祉を取り上げている学校の割合")
+    indicator = Indicator.objects.get(
+        plan=tokorozawa_in_a, name="総合的な学習の時間に福祉を取り上げている学校の割合"
+    )
     client = world.client_for(world.user(Role.MUNICIPAL_STAFF))
     url = f"/plans/{tokorozawa_in_a.pk}/indicators/{indicator.pk}/"
-    response = client.post(url, {"fiscal_year": 2026, "value": "95.7（45/47校）", "source": "教育委員会"})
+    response = client.post(
+        url, {"fiscal_year": 2026, "value": "95.7（45/47校）", "source": "教育委員会"}
+    )
     assert response.status_code == 302
     actual = indicator.actuals.get(fiscal_year=2026)
     assert str(actual.value.normalize()) == "95.7" and actual.text == "95.7（45/47校）"
@@ -112,14 +136,19 @@ def test_staff_record_an_actual_with_annotation(world, tokorozawa_in_a):
 def test_committee_member_cannot_record_an_actual(world, tokorozawa_in_a):
     indicator = Indicator.objects.filter(plan=tokorozawa_in_a).first()
     client = world.client_for(world.user(Role.PLAN_COMMITTEE_MEMBER))
-    response = client.post(f"/plans/{tokorozawa_in_a.pk}/indicators/{indicator.pk}/", {"fiscal_year": 2025, "value": "1"})
+    response = client.post(
+        f"/plans/{tokorozawa_in_a.pk}/indicators/{indicator.pk}/",
+        {"fiscal_year": 2025, "value": "1"},
+    )
     assert response.status_code == 403
 
 
 def test_dashboard_counts_statuses_and_grades(world, tokorozawa_in_a):
-    text = world.client_for(world.user(Role.MUNICIPAL_STAFF)).get(
-        f"/plans/{tokorozawa_in_a.pk}/dashboard/?year=2025"
-    ).content.decode()
+    text = (
+        world.client_for(world.user(Role.MUNICIPAL_STAFF))
+        .get(f"/plans/{tokorozawa_in_a.pk}/dashboard/?year=2025")
+        .content.decode()
+    )
     assert 'data-testid="status-summary"' in text and 'data-testid="grade-summary"' in text
     assert text.count('href="/plans/%d/indicators/' % tokorozawa_in_a.pk) == 47
 
@@ -129,13 +158,20 @@ def test_evaluation_is_drafted_reviewed_by_another_and_locked(world):
     node = PlanNode.objects.get(plan=plan, label="⑬")
     url = f"/plans/{plan.pk}/nodes/{node.pk}/evaluations/2025/"
     drafter = world.client_for(world.user(Role.COMMUNITY_SOCIAL_WORKER))
-    assert drafter.post(url, {"grade": "B", "results": "相談会を12回開催", "issues": "", "next_steps": ""}).status_code == 302
+    assert (
+        drafter.post(
+            url, {"grade": "B", "results": "相談会を12回開催", "issues": "", "next_steps": ""}
+        ).status_code
+        == 302
+    )
     reviewer = world.client_for(world.user(Role.MUNICIPAL_STAFF))
     reviewer.post(url + "advance/")
     reviewer.post(url + "advance/")
     evaluation = Evaluation.objects.get(node=node, fiscal_year=2025)
     assert evaluation.status == EvaluationStatus.LOCKED
-    refused = drafter.post(url, {"grade": "A", "results": "書き換え", "issues": "", "next_steps": ""})
+    refused = drafter.post(
+        url, {"grade": "A", "results": "書き換え", "issues": "", "next_steps": ""}
+    )
     assert "locked" in refused.content.decode() or "ロック" in refused.content.decode()
     evaluation.refresh_from_db()
     assert evaluation.grade == "B"
@@ -175,13 +211,19 @@ def test_compare_by_theme_across_the_viewers_tenants(world):
     from sasaeai.accounts import services as account_services
 
     officer = world.members[Role.MUNICIPAL_STAFF].user
-    account_services.membership_add(actor=SYSTEM, user=officer, tenant=world.tenant_b, role=Role.MUNICIPAL_STAFF)
+    account_services.membership_add(
+        actor=SYSTEM, user=officer, tenant=world.tenant_b, role=Role.MUNICIPAL_STAFF
+    )
     client = world.client_for(officer)
     client.post("/accounts/tenant/", {"tenant": world.tenant_a.pk})
     text = client.get("/plans/compare/?theme=成年後見").content.decode()
     assert "第二次桶川市地域福祉計画" in text and "第4次所沢市地域福祉計画" in text
     assert "成年後見制度の推進" in text
-    only_a = world.client_for(world.user(Role.WELFARE_COUNCIL_STAFF)).get("/plans/compare/?theme=成年後見").content.decode()
+    only_a = (
+        world.client_for(world.user(Role.WELFARE_COUNCIL_STAFF))
+        .get("/plans/compare/?theme=成年後見")
+        .content.decode()
+    )
     assert "第4次所沢市地域福祉計画" not in only_a
 
 

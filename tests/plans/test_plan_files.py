@@ -12,7 +12,6 @@ import pytest
 import yaml
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db.models import ProtectedError
 from django.utils.translation import override
 from openpyxl import load_workbook
 
@@ -129,7 +128,21 @@ def test_plain_numbers_have_no_printed_text():
     assert value.number == Decimal("83.5") and value.text == "" and value.annotation == ""
 
 
-@pytest.mark.parametrize("raw", ["未定", "―", "", "約", None, [], {"value": 1}])
+def test_an_annotation_in_ascii_brackets_or_with_spaces_around_is_read_the_same():
+    assert parse_value("31(267点)").annotation == "267点"
+    assert parse_value(" 31（267点）").annotation == "267点"
+    trailing = parse_value("83.0（39/47校） ")
+    assert trailing.number == Decimal("83.0")
+    assert trailing.annotation == "39/47校"
+    assert trailing.text == "83.0（39/47校）"
+
+
+def test_a_full_width_decimal_with_an_annotation_is_read():
+    value = parse_value("１２．５（注）")
+    assert value.number == Decimal("12.5") and value.annotation == "注"
+
+
+@pytest.mark.parametrize("raw", ["未定", "―", "", "約", "83.0%", "1,119人", None, [], {"value": 1}])
 def test_a_figure_without_a_number_is_not_read(raw):
     assert parse_value(raw) is None
 
@@ -219,7 +232,9 @@ def test_tokorozawa_has_exactly_one_indicator_whose_targets_were_deliberately_no
 
 def test_tokorozawa_values_keep_their_number_and_annotation(world):
     plan = import_seed(world.tenant_b, "tokorozawa-community-welfare-4.yaml")
-    schools = Indicator.objects.get(plan=plan, name="総合的な学習の時間に福祉を取り上げている学校の割合")
+    schools = Indicator.objects.get(
+        plan=plan, name="総合的な学習の時間に福祉を取り上げている学校の割合"
+    )
     assert schools.baseline_year == 2019
     assert schools.baseline_value == Decimal("83.0")
     assert schools.baseline_text == "83.0（39/47校）"
@@ -272,9 +287,7 @@ def test_okegawa_council_activity_plan_has_4_plans_8_focus_goals_15_policies(wor
     assert nodes_of(plan, "basic_plan").count() == 4
     assert nodes_of(plan, "focus_goal").count() == 8
     assert nodes_of(plan, "activity_policy").count() == 15
-    per_goal = [
-        goal.children.count() for goal in nodes_of(plan, "focus_goal").order_by("position")
-    ]
+    per_goal = [goal.children.count() for goal in nodes_of(plan, "focus_goal").order_by("position")]
     assert per_goal == [2, 2, 2, 2, 2, 2, 1, 2]
     assert RoleStatement.objects.filter(node__plan=plan, actor__key="residents_and_groups").exists()
 
@@ -346,6 +359,9 @@ def test_actuals_and_evaluations_survive_the_yaml_round_trip(world):
     first = export(plan)
     copy = import_document(world.tenant_a, planfile.load(planfile.dump_yaml(first)))
     assert export(copy) == first
+    # Replacing the plan by its own export changes nothing either.
+    again = import_document(world.tenant_b, planfile.load(planfile.dump_yaml(first)), replace=True)
+    assert again.pk != plan.pk and export(again) == first
     assert IndicatorActual.objects.filter(indicator__plan=copy, is_demo=True).count() == actuals
     assert Evaluation.objects.filter(node__plan=copy).count() == evaluations
     assert Evaluation.objects.filter(node__plan=copy, fiscal_year=2025, status="draft").exists()
@@ -472,6 +488,82 @@ def test_every_problem_of_a_bad_file_is_reported_with_its_line_and_nothing_is_sa
     )
     assert lines == expected
     assert (Plan.objects.count(), PlanNode.objects.count()) == before
+
+
+BAD_STRUCTURE = """\
+format: sasaeai-plan/1
+plan:
+  code: bad-structure
+  title: 構造に問題のある計画
+  kind: joint_plan
+  period: {start: 2025, end: 2029}
+  review_points:
+    - {fiscal_year: 2035, kind: final_review}   # review-outside
+levels:
+  - {key: goal, name: 基本目標}
+  - {key: goal, name: 重複した階層}            # level-twice
+  - {key: action, name: 取組, under: nothing}   # under-unknown
+  - {key: group, name: 重点, cross_cutting: true, evaluated: true}
+nodes:
+  - level: goal
+    label: "1"
+    links: ["1"]                                 # link-not-cross-cutting
+    evaluations:
+      2026:                                      # goal-not-evaluated
+        grade: Z                                 # grade-off-scale
+  - level: group
+    label: A
+    links: [nowhere]                             # link-missing
+  - level: group
+    ref: 重点
+    label: B
+  - level: group
+    ref: 重点                                    # ref-twice
+    label: C
+  - level: unknown_level                         # level-unknown
+    label: "2"
+"""
+
+
+def test_every_structural_check_of_the_documentation_reports_its_line(world):
+    before = Plan.objects.count()
+    with override("ja"), pytest.raises(PlanFileError) as caught:
+        planfile.load(BAD_STRUCTURE)
+    problems = caught.value.problems
+    assert all(line_of(p) is not None for p in problems), [str(p) for p in problems]
+    markers = [
+        "review-outside",
+        "level-twice",
+        "under-unknown",
+        "link-not-cross-cutting",
+        "goal-not-evaluated",
+        "grade-off-scale",
+        "link-missing",
+        "ref-twice",
+        "level-unknown",
+    ]
+    assert {line_of(p) for p in problems} == {marked_line(BAD_STRUCTURE, m) for m in markers}
+    assert len(problems) == len(markers)
+    assert Plan.objects.count() == before
+
+
+def test_a_period_that_ends_before_it_starts_is_reported():
+    text = minimal_plan_yaml().replace("{start: 2025, end: 2029}", "{start: 2029, end: 2025}")
+    with override("en"), pytest.raises(PlanFileError) as caught:
+        planfile.load(text)
+    messages = [p.message for p in caught.value.problems]
+    assert "The period ends before it starts" in messages
+
+
+def test_a_schema_problem_is_reported_before_meaning_is_checked():
+    text = minimal_plan_yaml().replace("direction: increase", "direction: upward")
+    with override("en"), pytest.raises(PlanFileError) as caught:
+        planfile.load(text)
+    (problem,) = caught.value.problems
+    assert "increase" in problem.message and "decrease" in problem.message
+    assert line_of(problem) == next(
+        n for n, line in enumerate(text.splitlines(), start=1) if "direction: upward" in line
+    )
 
 
 def test_each_problem_says_what_is_wrong(world):
@@ -601,13 +693,6 @@ def test_importing_an_existing_code_without_replace_is_refused(world):
     assert Plan.objects.filter(tenant=world.tenant_a, code="example-plan").get().pk == first.pk
 
 
-REPLACE_BUG = (
-    "services.plan_import(replace=True) calls existing.delete(), which raises ProtectedError: "
-    "PlanNode.level is on_delete=PROTECT, so a plan with nodes cannot be deleted"
-)
-
-
-@pytest.mark.xfail(strict=True, raises=ProtectedError, reason=REPLACE_BUG)
 def test_importing_with_replace_swaps_the_plan_whole(world):
     document = planfile.load(minimal_plan_yaml())
     first = import_document(world.tenant_a, document)
@@ -626,8 +711,7 @@ def test_a_failed_replace_keeps_the_old_plan(world):
     first = import_document(world.tenant_a, document)
     broken = json.loads(json.dumps(document))
     broken["nodes"][0]["children"][0]["roles"] = {"nobody": ["x"]}  # never checked: KeyError
-    # KeyError once the replace deletes (see REPLACE_BUG); ProtectedError until then.
-    with pytest.raises((KeyError, ProtectedError)):
+    with pytest.raises(KeyError):
         import_document(world.tenant_a, broken, replace=True)
     assert Plan.objects.filter(tenant=world.tenant_a, code="example-plan").get().pk == first.pk
     assert PlanNode.objects.filter(plan=first).count() == 2
@@ -673,7 +757,6 @@ def test_import_plan_saves_a_seed_into_the_named_tenant(world):
     assert Plan.objects.filter(tenant=world.tenant_b).count() == 1
 
 
-@pytest.mark.xfail(strict=True, raises=ProtectedError, reason=REPLACE_BUG)
 def test_import_plan_with_replace_swaps_the_plan(world):
     seed = str(SEED_DIR / "tokorozawa-community-welfare-4.yaml")
     with override("en"):

@@ -14,8 +14,11 @@ from sasaeai.plans.progress import Rollup, Status
 D = Decimal
 
 
-def assess(direction="increase", year=2021, actual=None, baseline_year=2019, baseline=D(100),
-           targets=None, tolerance=D(5)):  # fmt: skip
+HUNDRED, FIVE = D(100), D(5)
+
+
+def assess(direction="increase", year=2021, actual=None, baseline_year=2019, baseline=HUNDRED,
+           targets=None, tolerance=FIVE):  # fmt: skip
     return progress.assess(
         direction=direction,
         fiscal_year=year,
@@ -162,9 +165,7 @@ def test_a_year_without_an_actual_has_no_data_but_knows_its_target():
     ("year", "target_year"),
     [(2020, 2023), (2022, 2023), (2023, 2023), (2024, 2026), (2026, 2026), (2027, 2026)],
 )
-def test_a_year_is_measured_against_the_next_target_at_or_after_it_else_the_last(
-    year, target_year
-):
+def test_a_year_is_measured_against_the_next_target_at_or_after_it_else_the_last(year, target_year):
     assert assess(actual=D(100), year=year).target_year == target_year
 
 
@@ -221,7 +222,9 @@ def test_without_baseline_the_target_reached_is_achieved_else_behind():
     assert reached.status == Status.ACHIEVED and reached.achievement is None
     short = assess(actual=D(119), baseline=None, baseline_year=None)
     assert short.status == Status.BEHIND and short.achievement is None
-    falling = assess("decrease", actual=D(29), baseline=None, baseline_year=None, targets=DECREASING)
+    falling = assess(
+        "decrease", actual=D(29), baseline=None, baseline_year=None, targets=DECREASING
+    )
     assert falling.status == Status.ACHIEVED
 
 
@@ -293,9 +296,7 @@ def test_adding_rollups_adds_counts_and_scores():
     total = rollup(achieved=1, behind=1)
     total.add(graded("A", "B"))
     total.add(rollup(behind=1, no_data=1))
-    assert total.statuses == Counter(
-        {Status.ACHIEVED: 1, Status.BEHIND: 2, Status.NO_DATA: 1}
-    )
+    assert total.statuses == Counter({Status.ACHIEVED: 1, Status.BEHIND: 2, Status.NO_DATA: 1})
     assert (total.graded, total.score_total) == (2, 7)
 
 
@@ -408,9 +409,7 @@ def test_a_parents_counts_are_the_sum_of_its_childrens(small_plan):
     result = selectors.plan_progress(small_plan, 2026)
     first, second = node(small_plan, "1/①"), node(small_plan, "1/②")
     goal = node(small_plan, "1")
-    assert result.rollup(first).statuses == Counter(
-        {Status.ACHIEVED: 1, Status.BEHIND: 1}
-    )
+    assert result.rollup(first).statuses == Counter({Status.ACHIEVED: 1, Status.BEHIND: 1})
     assert result.rollup(second).statuses == Counter(
         {Status.ON_TRACK: 1, Status.NOT_ASSESSED: 1, Status.NO_DATA: 1}
     )
@@ -430,9 +429,7 @@ def test_a_parents_counts_are_the_sum_of_its_childrens(small_plan):
 def test_the_plans_total_is_the_sum_of_its_top_branches(small_plan):
     result = selectors.plan_progress(small_plan, 2026)
     tops = [node(small_plan, "1"), node(small_plan, "2")]
-    assert result.total.statuses == sum(
-        (result.rollup(n).statuses for n in tops), Counter()
-    )
+    assert result.total.statuses == sum((result.rollup(n).statuses for n in tops), Counter())
     assert result.total.assessed == 4
     assert result.total.status == Status.ON_TRACK
     assert result.total.graded == 3

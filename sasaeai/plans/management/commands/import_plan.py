@@ -24,7 +24,10 @@ class Command(BaseCommand):
         parser.add_argument("--check", action="store_true", help="check only; save nothing")
 
     def handle(self, *args, file: Path, tenant: str, replace: bool, check: bool, **options):
-        translation.activate("ja")
+        with translation.override("ja"):
+            self._import(file, tenant, replace, check)
+
+    def _import(self, file: Path, tenant: str, replace: bool, check: bool):
         tenant_row = tenant_named(tenant)
         with tenant_context(tenant_row.pk):
             try:
