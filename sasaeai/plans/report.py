@@ -798,7 +798,19 @@ def _pdf_evaluations(facts: _Facts, styles: dict, width: float) -> list:
     if not progress.evaluations:
         story.append(_p(_("No evaluations are recorded for this fiscal year."), styles["body"]))
     labels = facts.grade_labels
-    cell, head_width = styles["cell"], 78
+    cell, head_width = styles["cell"], 70
+    value_width = (width - 2 * head_width) / 2
+    text_width = width - head_width
+    names = {name: _field(Evaluation, name) for name in
+             ("grade", "results", "issues", "next_steps", "department", "status")}  # fmt: skip
+    indicators_label = _("Indicators")
+    style = _table_style(
+        ("SPAN", (0, 0), (-1, 0)), ("SPAN", (1, 2), (-1, 2)), ("SPAN", (1, 3), (-1, 3)),
+        ("SPAN", (1, 4), (-1, 4)),
+        ("BACKGROUND", (0, 1), (0, -1), colors.HexColor("#eef2f6")),
+        ("BACKGROUND", (2, 1), (2, 1), colors.HexColor("#eef2f6")),
+        ("BACKGROUND", (2, 5), (2, 5), colors.HexColor("#eef2f6")),
+    )  # fmt: skip
     for node in progress.tree.nodes:
         evaluation = progress.evaluations.get(node.pk)
         if evaluation is None:
@@ -812,19 +824,17 @@ def _pdf_evaluations(facts: _Facts, styles: dict, width: float) -> list:
         grade = f"{evaluation.grade}　{labels.get(evaluation.grade, '')}".strip()
         status = progress.rollup(node).status
         rows = [
-            [_p(heading, styles["head"], markup=True), ""],
-            [_field(Evaluation, "grade"), _p(grade, cell)],
-            [_("Indicators"), _p(_status_label(status) if status else "―", cell)],
-            [_field(Evaluation, "results"), _p(evaluation.results or "―", cell)],
-            [_field(Evaluation, "issues"), _p(evaluation.issues or "―", cell)],
-            [_field(Evaluation, "next_steps"), _p(evaluation.next_steps or "―", cell)],
-            [_field(Evaluation, "department"), _p(evaluation.department or "―", cell)],
-            [_field(Evaluation, "status"), _p(str(EvaluationStatus(evaluation.status).label), cell)],
+            [_p(heading, styles["head"], markup=True), "", "", ""],
+            [names["grade"], _fit(grade, cell, value_width), indicators_label, _status_label(status)],
+            [names["results"], _fit(evaluation.results or "―", cell, text_width), "", ""],
+            [names["issues"], _fit(evaluation.issues or "―", cell, text_width), "", ""],
+            [names["next_steps"], _fit(evaluation.next_steps or "―", cell, text_width), "", ""],
+            [names["department"], _fit(evaluation.department or "―", cell, value_width),
+             names["status"], str(EvaluationStatus(evaluation.status).label)],
         ]  # fmt: skip
-        table = Table(rows, colWidths=[head_width, width - head_width])
-        table.setStyle(_table_style(("SPAN", (0, 0), (1, 0)),
-                                    ("BACKGROUND", (0, 1), (0, -1), colors.HexColor("#eef2f6"))))  # fmt: skip
-        story += [CondPageBreak(110), table, Spacer(1, 8)]
+        table = Table(rows, colWidths=[head_width, value_width, head_width, value_width])
+        table.setStyle(style)
+        story += [CondPageBreak(90), table, Spacer(1, 8)]
     if facts.unevaluated:
         names = "、".join(facts.node_name(node) for node in facts.unevaluated)
         story.append(_p(_("Not evaluated yet: %(nodes)s") % {"nodes": names}, styles["note"]))

@@ -150,7 +150,7 @@ def test_dashboard_counts_statuses_and_grades(world, tokorozawa_in_a):
         .content.decode()
     )
     assert 'data-testid="status-summary"' in text and 'data-testid="grade-summary"' in text
-    assert text.count('href="/plans/%d/indicators/' % tokorozawa_in_a.pk) == 47
+    assert text.count(f'href="/plans/{tokorozawa_in_a.pk}/indicators/') == 47
 
 
 def test_evaluation_is_drafted_reviewed_by_another_and_locked(world):
