@@ -261,8 +261,14 @@ def _styles() -> dict:
         "body": base,
         "title": style("title", fontSize=18, leading=26, spaceAfter=6),
         "subtitle": style("subtitle", fontSize=14, leading=20, spaceAfter=4),
-        "h1": style("h1", fontSize=13, leading=18, spaceBefore=10, spaceAfter=6,
-                    textColor=colors.HexColor("#1f3b5c")),
+        "h1": style(
+            "h1",
+            fontSize=13,
+            leading=18,
+            spaceBefore=10,
+            spaceAfter=6,
+            textColor=colors.HexColor("#1f3b5c"),
+        ),
         "h2": style("h2", fontSize=10.5, leading=15, spaceBefore=4, spaceAfter=2),
         "small": style("small", fontSize=7.5, leading=10),
         "note": style("note", fontSize=7.5, leading=10, textColor=colors.HexColor("#555555")),
@@ -271,7 +277,7 @@ def _styles() -> dict:
         "head": style("head", fontSize=8, leading=10.5, textColor=colors.white),
         "head_small": style("head_small", fontSize=7, leading=9, textColor=colors.white),
         "demo": style("demo", fontSize=9, leading=13, textColor=colors.HexColor("#b00020")),
-    }  # fmt: skip
+    }
 
 
 def _p(text: str, style, *, markup: bool = False):
@@ -318,7 +324,7 @@ def _bar_chart(labels: list[str], values: list[int], bar_colours: list[str], tit
     from reportlab.graphics.shapes import Drawing, String
     from reportlab.lib import colors
 
-    drawing = Drawing(250, 165)
+    drawing = Drawing(250, 165, initialFontName=FONT)
     drawing.add(String(125, 153, title, fontName=FONT, fontSize=9, textAnchor="middle"))
     chart = VerticalBarChart()
     chart.x, chart.y, chart.width, chart.height = 30, 30, 205, 110
@@ -352,7 +358,7 @@ def _axis_number(value: float) -> str:
     return format_number(Decimal(repr(round(value, 6))))
 
 
-def _line_chart(facts: _Facts, ip: IndicatorProgress, width: float, height: float = 112):
+def _line_chart(facts: _Facts, ip: IndicatorProgress, width: float, height: float = 100):
     """Baseline → targets (dashed) and the actuals, by fiscal year."""
     from reportlab.graphics.charts.lineplots import LinePlot
     from reportlab.graphics.shapes import Drawing, Line, String
@@ -368,7 +374,7 @@ def _line_chart(facts: _Facts, ip: IndicatorProgress, width: float, height: floa
     if min(values) >= 0:
         low = max(low, 0)
 
-    drawing = Drawing(width, height)
+    drawing = Drawing(width, height, initialFontName=FONT)
     plot = LinePlot()
     plot.x, plot.y = 52, 22
     plot.width, plot.height = width - 52 - 110, height - 32
@@ -384,7 +390,9 @@ def _line_chart(facts: _Facts, ip: IndicatorProgress, width: float, height: floa
         plot.lines[index].strokeColor = colour
         plot.lines[index].strokeWidth = 1.4
         plot.lines[index].strokeDashArray = dash
-        plot.lines[index].symbol = makeMarker(marker, size=3.5, fillColor=colour, strokeColor=colour)  # fmt: skip
+        plot.lines[index].symbol = makeMarker(
+            marker, size=3.5, fillColor=colour, strokeColor=colour
+        )
     plot.xValueAxis.valueMin = years.start - 0.3
     plot.xValueAxis.valueMax = years.stop - 1 + 0.3
     plot.xValueAxis.valueSteps = list(years)
@@ -405,8 +413,17 @@ def _line_chart(facts: _Facts, ip: IndicatorProgress, width: float, height: floa
     entries.append((actual_colour, None, _("Actual")))
     for index, (colour, dash, text) in enumerate(entries):
         y = top - index * 14
-        drawing.add(Line(left, y + 3, left + 18, y + 3, strokeColor=colour, strokeWidth=1.4,
-                         strokeDashArray=dash))  # fmt: skip
+        drawing.add(
+            Line(
+                left,
+                y + 3,
+                left + 18,
+                y + 3,
+                strokeColor=colour,
+                strokeWidth=1.4,
+                strokeDashArray=dash,
+            )
+        )
         drawing.add(String(left + 22, y, text, fontName=FONT, fontSize=7))
     return drawing
 
@@ -461,8 +478,14 @@ class _NumberedCanvas:
 
 def _page_header(canvas, doc, *, left: str, right: str, demo: str):
     from reportlab.lib import colors
+    from reportlab.pdfbase.pdfmetrics import stringWidth
 
     width, height = doc.pagesize
+    room = width / 2 - doc.leftMargin - 8 - (stringWidth(demo, FONT, 7.5) / 2 if demo else 0)
+    if stringWidth(left, FONT, 7.5) > room:
+        while left and stringWidth(left + "…", FONT, 7.5) > room:
+            left = left[:-1]
+        left += "…"
     canvas.saveState()
     canvas.setFont(FONT, 7.5)
     canvas.setFillGray(0.35)
@@ -490,10 +513,18 @@ def report_pdf(progress: PlanProgress) -> bytes:
     title = _("Plan committee report")
     buffer = io.BytesIO()
     doc = BaseDocTemplate(
-        buffer, pagesize=A4, leftMargin=36, rightMargin=36, topMargin=44, bottomMargin=44,
-        title=f"{plan.title} {title} {facts.year_label}", author=facts.owners,
-        subject=title, creator="Sasaeai",
-    )  # fmt: skip
+        buffer,
+        pagesize=A4,
+        leftMargin=36,
+        rightMargin=36,
+        topMargin=44,
+        bottomMargin=44,
+        title=f"{plan.title} {title} {facts.year_label}",
+        author=facts.owners,
+        subject=title,
+        creator="Sasaeai",
+        initialFontName=FONT,
+    )
     frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body")
     header = partial(
         _page_header,
@@ -540,10 +571,15 @@ def _pdf_title(facts: _Facts, styles: dict, width: float) -> list:
     if facts.has_demo:
         story += [
             Spacer(1, 6),
-            _p(_("This report contains demo data: figures marked %(mark)s and evaluations marked "
-                 "“%(demo)s” are not real records.") % {"mark": DEMO_MARK, "demo": _("demo data")},
-               styles["demo"]),
-        ]  # fmt: skip
+            _p(
+                _(
+                    "This report contains demo data: figures marked %(mark)s and evaluations marked "
+                    "“%(demo)s” are not real records."
+                )
+                % {"mark": DEMO_MARK, "demo": _("demo data")},
+                styles["demo"],
+            ),
+        ]
     return story
 
 
@@ -556,15 +592,24 @@ def _pdf_summary(facts: _Facts, styles: dict, width: float) -> list:
     total = len(progress.indicators)
     blocks = []
     if total:
-        rows = [[_p(_("Indicator status"), styles["head"]), _p(_("Indicators"), styles["head"]),
-                 _p(_("Share"), styles["head"])]]  # fmt: skip
+        rows = [
+            [
+                _p(_("Indicator status"), styles["head"]),
+                _p(_("Indicators"), styles["head"]),
+                _p(_("Share"), styles["head"]),
+            ]
+        ]
         for status in STATUS_ORDER:
             count = facts.status_counts[status]
             rows.append([_status_label(status), str(count), f"{count * 100 / total:.1f}%"])
         rows.append([_("Total"), str(total), "100.0%"])
         table = Table(rows, colWidths=[100, 55, 55])
-        table.setStyle(_table_style(("ALIGN", (1, 1), (-1, -1), "RIGHT"),
-                                    ("LINEABOVE", (0, -1), (-1, -1), 1, colors.black)))  # fmt: skip
+        table.setStyle(
+            _table_style(
+                ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
+                ("LINEABOVE", (0, -1), (-1, -1), 1, colors.black),
+            )
+        )
         chart = _bar_chart(
             [_status_label(s) for s in STATUS_ORDER],
             [facts.status_counts[s] for s in STATUS_ORDER],
@@ -582,15 +627,25 @@ def _pdf_summary(facts: _Facts, styles: dict, width: float) -> list:
             [_p(_field(Evaluation, "grade"), styles["head"]), "", _p(_("Nodes"), styles["head"])]
         ]
         for grade in grades:
-            rows.append([grade, _p(labels.get(grade, ""), styles["cell_small"]),
-                         str(facts.grade_counts[grade])])  # fmt: skip
+            rows.append(
+                [
+                    grade,
+                    _p(labels.get(grade, ""), styles["cell_small"]),
+                    str(facts.grade_counts[grade]),
+                ]
+            )
         rows.append([_("Not evaluated yet"), "", str(len(facts.unevaluated))])
         mean = progress.total.mean_grade(facts.plan.grade_scale)
         rows.append([_("Mean grade"), "", mean or "―"])
         table = Table(rows, colWidths=[55, 110, 45])
-        table.setStyle(_table_style(("ALIGN", (2, 1), (2, -1), "RIGHT"),
-                                    ("SPAN", (0, -2), (1, -2)), ("SPAN", (0, -1), (1, -1)),
-                                    ("SPAN", (0, 0), (1, 0))))  # fmt: skip
+        table.setStyle(
+            _table_style(
+                ("ALIGN", (2, 1), (2, -1), "RIGHT"),
+                ("SPAN", (0, -2), (1, -2)),
+                ("SPAN", (0, -1), (1, -1)),
+                ("SPAN", (0, 0), (1, 0)),
+            )
+        )
         palette = ["#2e7d32", "#66bb6a", "#ffa726", "#c62828", "#8d6e63", "#795548"]
         chart = _bar_chart(
             grades + [_("Not evaluated yet")],
@@ -605,9 +660,17 @@ def _pdf_summary(facts: _Facts, styles: dict, width: float) -> list:
         row = Table([[table, chart]], colWidths=[width - 255, 255])
         row.setStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)])
         story += [row, Spacer(1, 8)]
-    story.append(_p(_("An indicator's status is judged in %(fy)s against its next target; a node's "
-                      "status gathers the indicators under it.") % {"fy": facts.year_label},
-                    styles["note"]))  # fmt: skip
+    if total:
+        story.append(
+            _p(
+                _(
+                    "An indicator's status is judged in %(fy)s against its next target; a node's "
+                    "status gathers the indicators under it."
+                )
+                % {"fy": facts.year_label},
+                styles["note"],
+            )
+        )
     return story
 
 
@@ -625,19 +688,24 @@ def _pdf_tree(facts: _Facts, styles: dict, width: float) -> list:
     head = styles["head"]
     level_width, priority_width, status_width, grade_width = 64, 40, 112, 34
     title_width = width - level_width - priority_width - status_width - grade_width
-    rows = [[
-        _p(_("Level"), head), _p(_field(PlanNode, "title"), head),
-        _p(plan.priority_label or _field(PlanNode, "priority"), head),
-        _p(_("Indicators"), head), _p(_field(Evaluation, "grade"), head),
-    ]]  # fmt: skip
+    rows = [
+        [
+            _p(_("Level"), head),
+            _p(_field(PlanNode, "title"), head),
+            _p(plan.priority_label or _field(PlanNode, "priority"), head),
+            _p(_("Indicator status"), head),
+            _p(_field(Evaluation, "grade"), head),
+        ]
+    ]
     extra = []
     mean_used = False
     for index, node in enumerate(progress.tree.nodes, start=1):
         rollup = progress.rollup(node)
         depth = min(node.depth, 8)
         if depth not in indents:
-            indents[depth] = ParagraphStyle(f"indent{depth}", parent=styles["cell"],
-                                            leftIndent=depth * 10)  # fmt: skip
+            indents[depth] = ParagraphStyle(
+                f"indent{depth}", parent=styles["cell"], leftIndent=depth * 10
+            )
         evaluation = progress.evaluations.get(node.pk)
         if evaluation:
             grade = evaluation.grade + (DEMO_MARK if evaluation.is_demo else "")
@@ -651,50 +719,73 @@ def _pdf_tree(facts: _Facts, styles: dict, width: float) -> list:
         if counts and stringWidth(counts, FONT, 8) <= status_width - 6:
             status_cell = f"{status_text}\n{counts}"
         elif counts:
-            status_cell = _p(f'{escape(status_text)}<br/><font size="6.5" color="#555555">'
-                             f"{escape(counts)}</font>", styles["cell"], markup=True)  # fmt: skip
+            status_cell = _p(
+                f'{escape(status_text)}<br/><font size="6.5" color="#555555">'
+                f"{escape(counts)}</font>",
+                styles["cell"],
+                markup=True,
+            )
         else:
             status_cell = status_text
         title = f"{escape(node.label)}　{escape(node.title)}"
-        rows.append([
-            _fit(node.level.name, styles["cell_small"], level_width),
-            _p(title, indents[depth], markup=True), facts.priority_mark(node), status_cell, grade,
-        ])  # fmt: skip
+        rows.append(
+            [
+                _fit(node.level.name, styles["cell_small"], level_width),
+                _p(title, indents[depth], markup=True),
+                facts.priority_mark(node),
+                status_cell,
+                grade,
+            ]
+        )
         if status in STATUS_TINTS:
             extra.append(
                 ("BACKGROUND", (3, index), (3, index), colors.HexColor(STATUS_TINTS[status]))
             )
-        if node.depth == 0:
+        if node.depth == 0 and progress.tree.children[node.pk]:
             extra.append(("BACKGROUND", (0, index), (2, index), colors.HexColor("#eef2f6")))
     table = LongTable(
         rows,
         colWidths=[level_width, title_width, priority_width, status_width, grade_width],
         repeatRows=1,
     )
-    table.setStyle(_table_style(("ALIGN", (2, 1), (2, -1), "CENTER"),
-                                ("ALIGN", (4, 1), (4, -1), "CENTER"), *extra))  # fmt: skip
+    table.setStyle(
+        _table_style(
+            ("ALIGN", (2, 1), (2, -1), "CENTER"), ("ALIGN", (4, 1), (4, -1), "CENTER"), *extra
+        )
+    )
     story.append(table)
     if mean_used:
-        story.append(_p(_("A grade in brackets is the mean of the evaluations below the node."),
-                        styles["note"]))  # fmt: skip
+        story.append(
+            _p(
+                _("A grade in brackets is the mean of the evaluations below the node."),
+                styles["note"],
+            )
+        )
     return story
 
 
 def _pdf_indicators(facts: _Facts, styles: dict, width: float) -> list:
-    from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Spacer
+    from reportlab.platypus import KeepTogether, PageBreak, Spacer
 
     progress = facts.progress
-    story = [PageBreak(), _p(_("Indicators"), styles["h1"])]
     if not progress.indicators:
-        return story + [_p(_("This plan has no indicators."), styles["body"])]
+        return []  # the summary says so
+    story = [PageBreak(), _p(_("Indicators"), styles["h1"])]
     if len(facts.charted) > PDF_CHART_LIMIT:
-        story.append(_p(_("Charts are drawn for the first %(limit)s of the %(count)s indicators "
-                          "that have actuals.") % {"limit": PDF_CHART_LIMIT, "count": len(facts.charted)},
-                        styles["note"]))  # fmt: skip
+        story.append(
+            _p(
+                _(
+                    "Charts are drawn for the first %(limit)s of the %(count)s indicators "
+                    "that have actuals."
+                )
+                % {"limit": PDF_CHART_LIMIT, "count": len(facts.charted)},
+                styles["note"],
+            )
+        )
     charted = {id(ip) for ip in facts.charted[:PDF_CHART_LIMIT]}
     for number, ip in enumerate(progress.indicators, start=1):
         block = _pdf_indicator(facts, styles, width, number, ip, id(ip) in charted)
-        story += [CondPageBreak(120), KeepTogether(block), Spacer(1, 10)]
+        story += [KeepTogether(block), Spacer(1, 8)]
     return story
 
 
@@ -720,8 +811,13 @@ def _pdf_indicator(facts, styles, width, number: int, ip: IndicatorProgress, cha
     ]
     if indicator.department:
         meta.append((_field(Indicator, "department"), indicator.department))
-    block.append(_p("　".join(f"{escape(k)}：<b>{escape(v)}</b>" for k, v in meta), styles["small"],
-                    markup=True))  # fmt: skip
+    block.append(
+        _p(
+            "　".join(f"{escape(k)}：<b>{escape(v)}</b>" for k, v in meta),
+            styles["small"],
+            markup=True,
+        )
+    )
 
     targets = _target_rows(indicator)
     years = list(facts.plan.fiscal_years)
@@ -754,8 +850,10 @@ def _pdf_indicator(facts, styles, width, number: int, ip: IndicatorProgress, cha
         past = history.get(year)
         shown = past and (past.actual is not None or year == facts.year)
         status_row.append(fit(_status_label(past.status) if shown else ""))
-    table = Table([header, target_row, actual_row, status_row],
-                  colWidths=[label_width] + [column_width] * columns)  # fmt: skip
+    table = Table(
+        [header, target_row, actual_row, status_row],
+        colWidths=[label_width] + [column_width] * columns,
+    )
     extra = [("BACKGROUND", (0, 1), (0, -1), colors.HexColor("#eef2f6"))]
     if baseline_col:
         extra.append(("SPAN", (1, 1), (1, 3)))
@@ -777,8 +875,10 @@ def _pdf_indicator(facts, styles, width, number: int, ip: IndicatorProgress, cha
     notes = []
     for year, target in sorted(targets.items()):
         if target.value is None and target.unset_reason:
-            notes.append(_("Target for %(fy)s not set: %(reason)s")
-                         % {"fy": _fy(year), "reason": target.unset_reason})  # fmt: skip
+            notes.append(
+                _("Target for %(fy)s not set: %(reason)s")
+                % {"fy": _fy(year), "reason": target.unset_reason}
+            )
     notes += list(assessment.steps)
     if demo:
         notes.append(f"{DEMO_MARK} {_('demo data')}")
@@ -794,23 +894,29 @@ def _pdf_evaluations(facts: _Facts, styles: dict, width: float) -> list:
     from reportlab.platypus import CondPageBreak, PageBreak, Spacer, Table
 
     progress = facts.progress
-    story = [PageBreak(), _p(_("Evaluations (%(fy)s)") % {"fy": facts.year_label}, styles["h1"])]
-    if not progress.evaluations:
+    story = [_p(_("Evaluations (%(fy)s)") % {"fy": facts.year_label}, styles["h1"])]
+    if progress.evaluations:
+        story.insert(0, PageBreak())
+    else:
         story.append(_p(_("No evaluations are recorded for this fiscal year."), styles["body"]))
     labels = facts.grade_labels
     cell, head_width = styles["cell"], 70
     value_width = (width - 2 * head_width) / 2
     text_width = width - head_width
-    names = {name: _field(Evaluation, name) for name in
-             ("grade", "results", "issues", "next_steps", "department", "status")}  # fmt: skip
-    indicators_label = _("Indicators")
+    names = {
+        name: _field(Evaluation, name)
+        for name in ("grade", "results", "issues", "next_steps", "department", "status")
+    }
+    indicators_label = _("Indicator status")
     style = _table_style(
-        ("SPAN", (0, 0), (-1, 0)), ("SPAN", (1, 2), (-1, 2)), ("SPAN", (1, 3), (-1, 3)),
+        ("SPAN", (0, 0), (-1, 0)),
+        ("SPAN", (1, 2), (-1, 2)),
+        ("SPAN", (1, 3), (-1, 3)),
         ("SPAN", (1, 4), (-1, 4)),
         ("BACKGROUND", (0, 1), (0, -1), colors.HexColor("#eef2f6")),
         ("BACKGROUND", (2, 1), (2, 1), colors.HexColor("#eef2f6")),
         ("BACKGROUND", (2, 5), (2, 5), colors.HexColor("#eef2f6")),
-    )  # fmt: skip
+    )
     for node in progress.tree.nodes:
         evaluation = progress.evaluations.get(node.pk)
         if evaluation is None:
@@ -825,13 +931,22 @@ def _pdf_evaluations(facts: _Facts, styles: dict, width: float) -> list:
         status = progress.rollup(node).status
         rows = [
             [_p(heading, styles["head"], markup=True), "", "", ""],
-            [names["grade"], _fit(grade, cell, value_width), indicators_label, _status_label(status)],
+            [
+                names["grade"],
+                _fit(grade, cell, value_width),
+                indicators_label,
+                _status_label(status),
+            ],
             [names["results"], _fit(evaluation.results or "―", cell, text_width), "", ""],
             [names["issues"], _fit(evaluation.issues or "―", cell, text_width), "", ""],
             [names["next_steps"], _fit(evaluation.next_steps or "―", cell, text_width), "", ""],
-            [names["department"], _fit(evaluation.department or "―", cell, value_width),
-             names["status"], str(EvaluationStatus(evaluation.status).label)],
-        ]  # fmt: skip
+            [
+                names["department"],
+                _fit(evaluation.department or "―", cell, value_width),
+                names["status"],
+                str(EvaluationStatus(evaluation.status).label),
+            ],
+        ]
         table = Table(rows, colWidths=[head_width, value_width, head_width, value_width])
         table.setStyle(style)
         story += [CondPageBreak(90), table, Spacer(1, 8)]
@@ -844,8 +959,12 @@ def _pdf_evaluations(facts: _Facts, styles: dict, width: float) -> list:
 # --- Excel ----------------------------------------------------------------------------------
 
 SHEET_SUMMARY, SHEET_INDICATORS, SHEET_CHARTS, SHEET_EVALUATIONS, SHEET_TREE = (
-    "概要", "指標", "指標グラフ", "評価", "体系",
-)  # fmt: skip
+    "概要",
+    "指標",
+    "指標グラフ",
+    "評価",
+    "体系",
+)
 YES = "○"
 
 
@@ -997,14 +1116,23 @@ def _xl_indicators(sheet, facts: _Facts) -> None:
 
     years = list(facts.plan.fiscal_years)
     headers = [
-        "No.", _field(Indicator, "ref"), _field(Indicator, "name"), _("Plan node"),
-        _field(Indicator, "unit"), _field(Indicator, "direction"), _("Baseline year"), _("Baseline"),
+        "No.",
+        _field(Indicator, "ref"),
+        _field(Indicator, "name"),
+        _("Plan node"),
+        _field(Indicator, "unit"),
+        _field(Indicator, "direction"),
+        _("Baseline year"),
+        _("Baseline"),
         *[_("Target %(fy)s") % {"fy": _fy(y)} for y in years],
         *[_("Actual %(fy)s") % {"fy": _fy(y)} for y in years],
-        _("Assessment (%(fy)s)") % {"fy": _fy(facts.year)}, _("Achievement (%)"),
-        _("Target year measured against"), _field(Indicator, "department"), _("Notes"),
+        _("Assessment (%(fy)s)") % {"fy": _fy(facts.year)},
+        _("Achievement (%)"),
+        _("Target year measured against"),
+        _field(Indicator, "department"),
+        _("Notes"),
         _("demo data"),
-    ]  # fmt: skip
+    ]
     _xl_header(sheet, 1, headers)
     first_target = 9
     first_actual = first_target + len(years)
@@ -1034,8 +1162,10 @@ def _xl_indicators(sheet, facts: _Facts) -> None:
             elif target is not None:
                 cell.value = _target_text(target)
                 if target.unset_reason:
-                    notes.append(_("Target for %(fy)s not set: %(reason)s")
-                                 % {"fy": _fy(year), "reason": target.unset_reason})  # fmt: skip
+                    notes.append(
+                        _("Target for %(fy)s not set: %(reason)s")
+                        % {"fy": _fy(year), "reason": target.unset_reason}
+                    )
             actual = ip.actuals.get(year)
             if actual is not None:
                 _xl_number(sheet.cell(row=row, column=first_actual + offset), actual.value)
@@ -1085,8 +1215,10 @@ def _xl_charts(sheet, facts: _Facts) -> None:
     if not charted:
         sheet["A2"] = _("No indicator has actuals yet.")
     elif len(facts.charted) > XLSX_CHART_LIMIT:
-        sheet["A2"] = _("Charts are drawn for the first %(limit)s of the %(count)s indicators "
-                        "that have actuals.") % {"limit": XLSX_CHART_LIMIT, "count": len(facts.charted)}  # fmt: skip
+        sheet["A2"] = _(
+            "Charts are drawn for the first %(limit)s of the %(count)s indicators "
+            "that have actuals."
+        ) % {"limit": XLSX_CHART_LIMIT, "count": len(facts.charted)}
     row = 4
     for ip in charted:
         years = facts.chart_years(ip)
@@ -1114,8 +1246,10 @@ def _xl_charts(sheet, facts: _Facts) -> None:
         chart.title = ip.indicator.name
         chart.height, chart.width = 7, 15
         chart.display_blanks = "gap"
-        chart.add_data(Reference(sheet, min_col=2, max_col=3, min_row=row + 1, max_row=last),
-                       titles_from_data=True)  # fmt: skip
+        chart.add_data(
+            Reference(sheet, min_col=2, max_col=3, min_row=row + 1, max_row=last),
+            titles_from_data=True,
+        )
         chart.set_categories(Reference(sheet, min_col=1, min_row=row + 2, max_row=last))
         planned_series, actual_series = chart.series
         planned_series.graphicalProperties.line.dashStyle = "dash"
@@ -1133,11 +1267,20 @@ def _xl_charts(sheet, facts: _Facts) -> None:
 def _xl_evaluations(sheet, facts: _Facts) -> None:
     progress = facts.progress
     headers = [
-        _field(PlanNode, "ref"), _("Level"),
-        _field(PlanNode, "label"), _field(PlanNode, "title"), _field(Evaluation, "grade"), _("Meaning"),
-        _field(Evaluation, "results"), _field(Evaluation, "issues"), _field(Evaluation, "next_steps"),
-        _field(Evaluation, "department"), _field(Evaluation, "status"), _("Indicators"), _("demo data"),
-    ]  # fmt: skip
+        _field(PlanNode, "ref"),
+        _("Level"),
+        _field(PlanNode, "label"),
+        _field(PlanNode, "title"),
+        _field(Evaluation, "grade"),
+        _("Meaning"),
+        _field(Evaluation, "results"),
+        _field(Evaluation, "issues"),
+        _field(Evaluation, "next_steps"),
+        _field(Evaluation, "department"),
+        _field(Evaluation, "status"),
+        _("Indicator status"),
+        _("demo data"),
+    ]
     _xl_header(sheet, 1, headers)
     labels = facts.grade_labels
     row = 1
@@ -1148,12 +1291,20 @@ def _xl_evaluations(sheet, facts: _Facts) -> None:
         row += 1
         status = progress.rollup(node).status
         values = [
-            node.ref, node.level.name, node.label, node.title, evaluation.grade,
-            labels.get(evaluation.grade, ""), evaluation.results, evaluation.issues,
-            evaluation.next_steps, evaluation.department,
-            str(EvaluationStatus(evaluation.status).label), _status_label(status) if status else "",
+            node.ref,
+            node.level.name,
+            node.label,
+            node.title,
+            evaluation.grade,
+            labels.get(evaluation.grade, ""),
+            evaluation.results,
+            evaluation.issues,
+            evaluation.next_steps,
+            evaluation.department,
+            str(EvaluationStatus(evaluation.status).label),
+            _status_label(status) if status else "",
             YES if evaluation.is_demo else "",
-        ]  # fmt: skip
+        ]
         for column, value in enumerate(values, start=1):
             sheet.cell(row=row, column=column, value=value)
     if row == 1:
@@ -1168,11 +1319,17 @@ def _xl_tree(sheet, facts: _Facts) -> None:
 
     progress, plan = facts.progress, facts.plan
     headers = [
-        _field(PlanNode, "ref"), _("Level"), _field(PlanNode, "label"), _field(PlanNode, "title"),
-        plan.priority_label or _field(PlanNode, "priority"), _("Indicators"),
-        *[_status_label(s) for s in STATUS_ORDER], _("Indicator status"),
-        _field(Evaluation, "grade"), _("Mean grade"),
-    ]  # fmt: skip
+        _field(PlanNode, "ref"),
+        _("Level"),
+        _field(PlanNode, "label"),
+        _field(PlanNode, "title"),
+        plan.priority_label or _field(PlanNode, "priority"),
+        _("Indicators"),
+        *[_status_label(s) for s in STATUS_ORDER],
+        _("Indicator status"),
+        _field(Evaluation, "grade"),
+        _("Mean grade"),
+    ]
     _xl_header(sheet, 1, headers)
     status_column = 7 + len(STATUS_ORDER)
     for row, node in enumerate(progress.tree.nodes, start=2):
@@ -1180,11 +1337,17 @@ def _xl_tree(sheet, facts: _Facts) -> None:
         evaluation = progress.evaluations.get(node.pk)
         status = rollup.status
         values = [
-            node.ref, node.level.name, node.label, node.title, facts.priority_mark(node),
-            sum(rollup.statuses.values()), *[rollup.statuses[s] for s in STATUS_ORDER],
-            _status_label(status) if status else "", evaluation.grade if evaluation else "",
+            node.ref,
+            node.level.name,
+            node.label,
+            node.title,
+            facts.priority_mark(node),
+            sum(rollup.statuses.values()),
+            *[rollup.statuses[s] for s in STATUS_ORDER],
+            _status_label(status) if status else "",
+            evaluation.grade if evaluation else "",
             rollup.mean_grade(plan.grade_scale) or "",
-        ]  # fmt: skip
+        ]
         for column, value in enumerate(values, start=1):
             sheet.cell(row=row, column=column, value=value)
         if node.depth == 0:
