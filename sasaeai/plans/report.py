@@ -7,6 +7,7 @@ small one. The Japanese font is IPAex Gothic, shipped by the japanize-matplotlib
 its font file is used; nothing of it is imported) and embedded in the PDF as a subset.
 """
 
+import datetime
 import importlib.util
 import io
 import threading
@@ -20,6 +21,36 @@ from xml.sax.saxutils import escape
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.chart.label import DataLabelList
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from reportlab.graphics.charts.barcharts import VerticalBarChart
+from reportlab.graphics.charts.lineplots import LinePlot
+from reportlab.graphics.shapes import Drawing, Line, String
+from reportlab.graphics.widgets.markers import makeMarker
+from reportlab.lib import colors
+from reportlab.lib.fonts import addMapping
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    BaseDocTemplate,
+    CondPageBreak,
+    Frame,
+    KeepTogether,
+    LongTable,
+    PageBreak,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from sasaeai.core.fiscal import fiscal_year_label, wareki_date
 from sasaeai.plans.models import (
@@ -96,7 +127,7 @@ class _Facts:
     """The figures the summary, tables and charts of both formats are drawn from."""
 
     progress: PlanProgress
-    today: object
+    today: datetime.date
     nodes: dict[int, PlanNode]
     status_counts: Counter
     grade_counts: Counter
@@ -235,10 +266,6 @@ def font_path() -> Path:
 
 
 def _register_font() -> None:
-    from reportlab.lib.fonts import addMapping
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
     with _font_lock:
         if FONT in pdfmetrics.getRegisteredFontNames():
             return
@@ -249,9 +276,6 @@ def _register_font() -> None:
 
 
 def _styles() -> dict:
-    from reportlab.lib import colors
-    from reportlab.lib.styles import ParagraphStyle
-
     base = ParagraphStyle("body", fontName=FONT, fontSize=9, leading=13, wordWrap="CJK")
 
     def style(name, **kw):
@@ -281,25 +305,18 @@ def _styles() -> dict:
 
 
 def _p(text: str, style, *, markup: bool = False):
-    from reportlab.platypus import Paragraph
-
     text = text if markup else escape(text).replace("\n", "<br/>")
     return Paragraph(text, style)
 
 
 def _fit(text: str, style, width: float):
     """Plain text when it fits on one line (far cheaper to lay out), else a wrapping Paragraph."""
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-
     if "\n" not in text and stringWidth(text, FONT, style.fontSize) <= width - 6:
         return text
     return _p(text, style)
 
 
 def _table_style(*extra, header: bool = True, size: float = 8):
-    from reportlab.lib import colors
-    from reportlab.platypus import TableStyle
-
     commands = [
         ("FONTNAME", (0, 0), (-1, -1), FONT),
         ("FONTSIZE", (0, 0), (-1, -1), size),
@@ -320,10 +337,6 @@ def _table_style(*extra, header: bool = True, size: float = 8):
 
 
 def _bar_chart(labels: list[str], values: list[int], bar_colours: list[str], title: str):
-    from reportlab.graphics.charts.barcharts import VerticalBarChart
-    from reportlab.graphics.shapes import Drawing, String
-    from reportlab.lib import colors
-
     drawing = Drawing(250, 165, initialFontName=FONT)
     drawing.add(String(125, 153, title, fontName=FONT, fontSize=9, textAnchor="middle"))
     chart = VerticalBarChart()
@@ -360,11 +373,6 @@ def _axis_number(value: float) -> str:
 
 def _line_chart(facts: _Facts, ip: IndicatorProgress, width: float, height: float = 100):
     """Baseline → targets (dashed) and the actuals, by fiscal year."""
-    from reportlab.graphics.charts.lineplots import LinePlot
-    from reportlab.graphics.shapes import Drawing, Line, String
-    from reportlab.graphics.widgets.markers import makeMarker
-    from reportlab.lib import colors
-
     planned, actual = _trajectory(ip), _actual_points(ip)
     years = facts.chart_years(ip)
     values = [v for _y, v in planned + actual]
@@ -395,7 +403,7 @@ def _line_chart(facts: _Facts, ip: IndicatorProgress, width: float, height: floa
         )
     plot.xValueAxis.valueMin = years.start - 0.3
     plot.xValueAxis.valueMax = years.stop - 1 + 0.3
-    plot.xValueAxis.valueSteps = list(years)
+    plot.xValueAxis.valueSteps = list(years)[:: -(-len(years) // 12)]  # at most 12 labels
     plot.xValueAxis.labelTextFormat = lambda v: str(round(v))
     plot.yValueAxis.valueMin, plot.yValueAxis.valueMax = low, high
     plot.yValueAxis.labelTextFormat = _axis_number
@@ -428,58 +436,38 @@ def _line_chart(facts: _Facts, ip: IndicatorProgress, width: float, height: floa
     return drawing
 
 
-class _NumberedCanvas:
-    """Built lazily (reportlab is imported only when a report is made)."""
+class _NumberedCanvas(Canvas):
+    """Keeps every page until the end, then stamps 「n of total」 on each."""
 
-    cls = None
+    def __init__(self, *args, footer_left: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self._pages: list[dict] = []
+        self._footer_left = footer_left
 
-    @classmethod
-    def make(cls):
-        if cls.cls is None:
-            from reportlab.pdfgen import canvas
+    def showPage(self):
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
 
-            class NumberedCanvas(canvas.Canvas):
-                """Keeps every page until the end, then stamps 「n / total」 on each."""
+    def save(self):
+        total = len(self._pages)
+        for state in self._pages:
+            self.__dict__.update(state)
+            self._footer(total)
+            super().showPage()
+        super().save()
 
-                def __init__(self, *args, footer_left: str = "", **kwargs):
-                    super().__init__(*args, **kwargs)
-                    self._pages: list[dict] = []
-                    self._footer_left = footer_left
-
-                def showPage(self):
-                    self._pages.append(dict(self.__dict__))
-                    self._startPage()
-
-                def save(self):
-                    total = len(self._pages)
-                    for state in self._pages:
-                        self.__dict__.update(state)
-                        self._footer(total)
-                        super().showPage()
-                    super().save()
-
-                def _footer(self, total: int):
-                    width, _height = self._pagesize
-                    self.saveState()
-                    self.setFont(FONT, 7.5)
-                    self.setFillGray(0.35)
-                    self.drawString(36, 22, self._footer_left)
-                    self.drawRightString(
-                        width - 36,
-                        22,
-                        _("Page %(number)s of %(total)s")
-                        % {"number": self._pageNumber, "total": total},
-                    )
-                    self.restoreState()
-
-            cls.cls = NumberedCanvas
-        return cls.cls
+    def _footer(self, total: int):
+        width, _height = self._pagesize
+        self.saveState()
+        self.setFont(FONT, 7.5)
+        self.setFillGray(0.35)
+        self.drawString(36, 22, self._footer_left)
+        page = _("Page %(number)s of %(total)s") % {"number": self._pageNumber, "total": total}
+        self.drawRightString(width - 36, 22, page)
+        self.restoreState()
 
 
 def _page_header(canvas, doc, *, left: str, right: str, demo: str):
-    from reportlab.lib import colors
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-
     width, height = doc.pagesize
     room = width / 2 - doc.leftMargin - 8 - (stringWidth(demo, FONT, 7.5) / 2 if demo else 0)
     if stringWidth(left, FONT, 7.5) > room:
@@ -503,9 +491,6 @@ def _page_header(canvas, doc, *, left: str, right: str, demo: str):
 
 def report_pdf(progress: PlanProgress) -> bytes:
     """The committee's report as an A4 PDF with the Japanese font embedded."""
-    from reportlab.lib.pagesizes import A4
-    from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
-
     _register_font()
     facts = _facts(progress)
     styles = _styles()
@@ -540,13 +525,11 @@ def report_pdf(progress: PlanProgress) -> bytes:
     story += _pdf_indicators(facts, styles, doc.width)
     story += _pdf_evaluations(facts, styles, doc.width)
     footer = _("Generated on %(date)s") % {"date": wareki_date(facts.today)}
-    doc.build(story, canvasmaker=partial(_NumberedCanvas.make(), footer_left=footer))
+    doc.build(story, canvasmaker=partial(_NumberedCanvas, footer_left=footer))
     return buffer.getvalue()
 
 
 def _pdf_title(facts: _Facts, styles: dict, width: float) -> list:
-    from reportlab.platypus import Spacer, Table
-
     plan = facts.plan
     story = [
         Spacer(1, 12),
@@ -584,9 +567,6 @@ def _pdf_title(facts: _Facts, styles: dict, width: float) -> list:
 
 
 def _pdf_summary(facts: _Facts, styles: dict, width: float) -> list:
-    from reportlab.lib import colors
-    from reportlab.platypus import Spacer, Table
-
     progress = facts.progress
     story = [_p(_("Summary"), styles["h1"])]
     total = len(progress.indicators)
@@ -675,11 +655,6 @@ def _pdf_summary(facts: _Facts, styles: dict, width: float) -> list:
 
 
 def _pdf_tree(facts: _Facts, styles: dict, width: float) -> list:
-    from reportlab.lib import colors
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-    from reportlab.platypus import LongTable
-
     progress, plan = facts.progress, facts.plan
     story = [_p(_("Plan structure"), styles["h1"])]
     if not progress.tree.nodes:
@@ -765,8 +740,6 @@ def _pdf_tree(facts: _Facts, styles: dict, width: float) -> list:
 
 
 def _pdf_indicators(facts: _Facts, styles: dict, width: float) -> list:
-    from reportlab.platypus import KeepTogether, PageBreak, Spacer
-
     progress = facts.progress
     if not progress.indicators:
         return []  # the summary says so
@@ -790,9 +763,6 @@ def _pdf_indicators(facts: _Facts, styles: dict, width: float) -> list:
 
 
 def _pdf_indicator(facts, styles, width, number: int, ip: IndicatorProgress, chart: bool) -> list:
-    from reportlab.lib import colors
-    from reportlab.platypus import Table
-
     indicator = ip.indicator
     node = facts.nodes.get(indicator.node_id)
     assessment = ip.assessment
@@ -890,9 +860,6 @@ def _pdf_indicator(facts, styles, width, number: int, ip: IndicatorProgress, cha
 
 
 def _pdf_evaluations(facts: _Facts, styles: dict, width: float) -> list:
-    from reportlab.lib import colors
-    from reportlab.platypus import CondPageBreak, PageBreak, Spacer, Table
-
     progress = facts.progress
     story = [_p(_("Evaluations (%(fy)s)") % {"fy": facts.year_label}, styles["h1"])]
     if progress.evaluations:
@@ -969,8 +936,6 @@ YES = "○"
 
 
 def _xl_header(sheet, row: int, values: list[str]) -> None:
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-
     fill = PatternFill("solid", fgColor="3B5B7D")
     side = Side(style="thin", color="9AA5B1")
     for column, value in enumerate(values, start=1):
@@ -982,15 +947,11 @@ def _xl_header(sheet, row: int, values: list[str]) -> None:
 
 
 def _xl_widths(sheet, widths: list[float]) -> None:
-    from openpyxl.utils import get_column_letter
-
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
 
 
 def _xl_wrap(sheet, first_row: int, columns: list[int]) -> None:
-    from openpyxl.styles import Alignment
-
     wrap = Alignment(wrap_text=True, vertical="top")
     top = Alignment(vertical="top")
     for row in sheet.iter_rows(min_row=first_row):
@@ -1015,8 +976,6 @@ def _xl_fix_axes(chart) -> None:
 
 def report_xlsx(progress: PlanProgress) -> bytes:
     """The committee's report as a workbook: summary, indicators, charts, evaluations, tree."""
-    from openpyxl import Workbook
-
     facts = _facts(progress)
     book = Workbook()
     _xl_summary(book.active, facts)
@@ -1032,10 +991,6 @@ def report_xlsx(progress: PlanProgress) -> bytes:
 
 
 def _xl_summary(sheet, facts: _Facts) -> None:
-    from openpyxl.chart import BarChart, Reference
-    from openpyxl.chart.label import DataLabelList
-    from openpyxl.styles import Font
-
     plan, progress = facts.plan, facts.progress
     sheet.title = SHEET_SUMMARY
     sheet["A1"] = plan.title
@@ -1112,8 +1067,6 @@ def _xl_summary(sheet, facts: _Facts) -> None:
 
 
 def _xl_indicators(sheet, facts: _Facts) -> None:
-    from openpyxl.styles import Font
-
     years = list(facts.plan.fiscal_years)
     headers = [
         "No.",
@@ -1183,8 +1136,6 @@ def _xl_indicators(sheet, facts: _Facts) -> None:
         if any(a.is_demo for a in ip.actuals.values()):
             sheet.cell(row=row, column=after + 5, value=YES)
         if assessment.status in STATUS_TINTS:
-            from openpyxl.styles import PatternFill
-
             sheet.cell(row=row, column=after).fill = PatternFill(
                 "solid", fgColor=STATUS_TINTS[assessment.status].lstrip("#")
             )
@@ -1198,17 +1149,12 @@ def _xl_indicators(sheet, facts: _Facts) -> None:
     )
     sheet.freeze_panes = "D2"
     if facts.progress.indicators:
-        from openpyxl.utils import get_column_letter
-
         sheet.auto_filter.ref = (
             f"A1:{get_column_letter(len(headers))}{len(facts.progress.indicators) + 1}"
         )
 
 
 def _xl_charts(sheet, facts: _Facts) -> None:
-    from openpyxl.chart import LineChart, Reference
-    from openpyxl.styles import Font
-
     charted = facts.charted[:XLSX_CHART_LIMIT]
     sheet["A1"] = _("Indicators with actuals: baseline → targets (dashed) and actuals")
     sheet["A1"].font = Font(bold=True, size=12)
@@ -1315,8 +1261,6 @@ def _xl_evaluations(sheet, facts: _Facts) -> None:
 
 
 def _xl_tree(sheet, facts: _Facts) -> None:
-    from openpyxl.styles import Alignment, Font, PatternFill
-
     progress, plan = facts.progress, facts.plan
     headers = [
         _field(PlanNode, "ref"),

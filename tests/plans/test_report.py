@@ -247,10 +247,11 @@ def test_indicators_without_baseline_targets_or_direction_render(world, ja):
 
 def test_plan_report_writes_pdf_and_excel(tokorozawa, tmp_path):
     pdf, xlsx = tmp_path / "report.pdf", tmp_path / "report.xlsx"
-    call_command("plan_report", TOKOROZAWA, "--tenant", "所沢市", "--year", "2025",
-                 "--format", "pdf", "-o", str(pdf), stdout=io.StringIO())  # fmt: skip
-    call_command("plan_report", TOKOROZAWA, "--tenant", "112089", "--year", "2025",
-                 "-o", str(xlsx), stdout=io.StringIO())  # fmt: skip
+    quiet = {"stdout": io.StringIO()}
+    call_command(
+        "plan_report", TOKOROZAWA, tenant="所沢市", year=2025, format="pdf", output=pdf, **quiet
+    )
+    call_command("plan_report", TOKOROZAWA, tenant="112089", year=2025, output=xlsx, **quiet)
     assert pdf.read_bytes().startswith(b"%PDF")
     text = pdf_text(pdf.read_bytes())
     assert "令和7年度（2025年度）" in text and "民生委員・児童委員の充足率" in text
@@ -261,8 +262,9 @@ def test_plan_report_writes_pdf_and_excel(tokorozawa, tmp_path):
 
 def test_plan_report_defaults_to_the_plans_current_year(tokorozawa, tmp_path):
     output = tmp_path / "report.pdf"
-    call_command("plan_report", TOKOROZAWA, "--tenant", "所沢市", "-o", str(output),
-                 stdout=io.StringIO())  # fmt: skip
+    call_command(
+        "plan_report", TOKOROZAWA, "--tenant", "所沢市", "-o", str(output), stdout=io.StringIO()
+    )
     year = selectors.current_plan_year(tokorozawa)
     with override("ja"):
         assert flat(fiscal_year_label(year)) in pdf_text(output.read_bytes())
@@ -273,8 +275,9 @@ def test_plan_report_refuses_an_unknown_plan_or_a_year_outside_the_period(tokoro
     with pytest.raises(CommandError):
         call_command("plan_report", "no-such-plan", "--tenant", "所沢市", "-o", str(output))
     with pytest.raises(CommandError):
-        call_command("plan_report", TOKOROZAWA, "--tenant", "所沢市", "--year", "2030",
-                     "-o", str(output))  # fmt: skip
+        call_command(
+            "plan_report", TOKOROZAWA, "--tenant", "所沢市", "--year", "2030", "-o", str(output)
+        )
     with pytest.raises(CommandError):  # the plan belongs to another tenant
         call_command("plan_report", TOKOROZAWA, "--tenant", "桶川市", "-o", str(output))
     assert not output.exists()
