@@ -245,7 +245,7 @@ def _baseline_text(indicator: Indicator) -> str:
 
 def _achievement(ip: IndicatorProgress) -> str:
     percent = ip.assessment.achievement_percent
-    return "―" if percent is None else f"{format_number(percent)}%"
+    return "―" if percent is None else f"{percent}%"
 
 
 def _fy(year: int) -> str:
