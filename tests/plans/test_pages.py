@@ -233,3 +233,13 @@ def test_plan_exports_download(world, tokorozawa_in_a):
         response = client.get(f"/plans/{tokorozawa_in_a.pk}/export.{fmt}")
         assert response.status_code == 200 and len(response.content) > 1000
     assert client.get(f"/plans/{tokorozawa_in_a.pk}/export.exe").status_code == 404
+
+
+def test_admin_lists_plans_read_only_for_the_tenant(world, tokorozawa_in_a):
+    load_seed("konosu-joint-4.yaml", world.tenant_b.pk, with_progress=False)
+    client = world.client_for(world.user(Role.SYSTEM_ADMIN))
+    text = client.get("/admin/plans/plan/").content.decode()
+    assert "第4次所沢市地域福祉計画" in text and "鴻巣市" not in text
+    assert client.get("/admin/plans/plan/add/").status_code == 403
+    indicators = client.get("/admin/plans/indicator/?q=充足率").content.decode()
+    assert "民生委員・児童委員の充足率" in indicators
