@@ -9,8 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Body, Field, Query, Router, Schema
@@ -293,11 +292,7 @@ ERRORS = {403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 def _plan(request, plan_id: int, permission: str | None = None) -> Plan:
     """The plan if the actor may see it (other tenants: 404), and may do `permission` (403)."""
-    plan = get_object_or_404(Plan, pk=plan_id)
-    policy.require(request.actor, "plans.view_plan", plan)
-    if permission:
-        policy.require(request.actor, permission, plan)
-    return plan
+    return selectors.plan_for(request.actor, plan_id, permission)
 
 
 def _node(plan: Plan, node_id: int) -> PlanNode:
@@ -309,15 +304,7 @@ def _node(plan: Plan, node_id: int) -> PlanNode:
 def _year(plan: Plan, fiscal_year: int | None) -> int:
     if fiscal_year is None:
         return selectors.current_plan_year(plan)
-    if fiscal_year not in plan.fiscal_years:
-        raise ValidationError(
-            {
-                "fiscal_year": _(
-                    "Fiscal year %(year)s is outside the plan's period (%(start)s–%(end)s)"
-                )
-                % {"year": fiscal_year, "start": plan.start_year, "end": plan.end_year}
-            }
-        )
+    plan.check_fiscal_year(fiscal_year)
     return fiscal_year
 
 
@@ -378,13 +365,7 @@ def _plan_fields(plan: Plan, levels: list[tuple[str, str, int]]) -> dict:
 
 
 def _plan_detail(plan: Plan) -> PlanDetailOut:
-    counted = Plan.objects.filter(pk=plan.pk).aggregate(
-        node_count=Count("nodes", distinct=True),
-        priority_count=Count("nodes", filter=Q(nodes__priority=True), distinct=True),
-        indicator_count=Count("indicators", distinct=True),
-    )
-    for name, value in counted.items():
-        setattr(plan, name, value)
+    plan = selectors.with_counts(Plan.objects.filter(pk=plan.pk)).get()
     return PlanDetailOut(
         **_plan_fields(plan, selectors.level_counts([plan.pk])[plan.pk]),
         owners=plan.owners,

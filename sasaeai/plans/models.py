@@ -4,7 +4,9 @@ Nothing about a particular city is in code: level names, actors, section heading
 evaluation scale are rows of each plan (see docs/plan-format.md).
 """
 
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from sasaeai.core.models import TenantScoped
@@ -89,6 +91,12 @@ class Plan(TenantScoped):
     @property
     def fiscal_years(self) -> range:
         return range(self.start_year, self.end_year + 1)
+
+    def check_fiscal_year(self, fiscal_year: int) -> None:
+        if fiscal_year not in self.fiscal_years:
+            raise ValidationError({"fiscal_year": gettext(
+                "Fiscal year %(year)s is outside the plan's period (%(start)s–%(end)s)")
+                % {"year": fiscal_year, "start": self.start_year, "end": self.end_year}})  # fmt: skip
 
     @property
     def grade_scale(self) -> list[dict]:

@@ -118,7 +118,7 @@ def _line_map(node: yaml.Node, path: DocPath, lines: dict[DocPath, int]) -> None
             _line_map(item, (*path, index), lines)
 
 
-def _locator(lines: dict[DocPath, int], unit: str) -> Locate:
+def _locator(lines: dict[DocPath, int]) -> Locate:
     def locate(path: DocPath) -> str:
         path = tuple(path)
         while path and path not in lines:
@@ -155,7 +155,7 @@ def read_text(text: str) -> tuple[dict, Locate]:
         raise PlanFileError([Problem("", _("The file does not hold a plan."))])
     lines: dict[DocPath, int] = {}
     _line_map(root, (), lines)
-    return _jsonable(data), _locator(lines, "line")
+    return _jsonable(data), _locator(lines)
 
 
 # --- checking ---------------------------------------------------------------------------
@@ -203,12 +203,7 @@ def check_schema(doc: dict, locate: Locate) -> list[Problem]:
     validator = jsonschema.Draft202012Validator(schema())
     problems = []
     for error in sorted(validator.iter_errors(doc), key=lambda e: [str(p) for p in e.path]):
-        path = tuple(error.absolute_path)
-        if error.validator == "additionalProperties" or error.validator == "required":
-            where = path
-        else:
-            where = path
-        problems.append(Problem(locate(where), _schema_message(error)))
+        problems.append(Problem(locate(tuple(error.absolute_path)), _schema_message(error)))
     return problems
 
 

@@ -223,16 +223,6 @@ def _target_from(indicator, year, raw) -> IndicatorTarget:
 # --- actuals ----------------------------------------------------------------------------
 
 
-def _check_plan_year(plan: Plan, fiscal_year: int, field: str = "fiscal_year") -> None:
-    if fiscal_year not in plan.fiscal_years:
-        raise ValidationError(
-            {
-                field: _("Fiscal year %(year)s is outside the plan's period (%(start)s–%(end)s)")
-                % {"year": fiscal_year, "start": plan.start_year, "end": plan.end_year}
-            }
-        )
-
-
 @transaction.atomic
 def actual_record(
     *,
@@ -245,7 +235,7 @@ def actual_record(
     is_demo: bool = False,
 ) -> IndicatorActual:
     """Record (or correct) an indicator's actual for a fiscal year; value as printed or a number."""
-    _check_plan_year(indicator.plan, fiscal_year)
+    indicator.plan.check_fiscal_year(fiscal_year)
     parsed = planfile.parse_value(value)
     if parsed is None:
         raise ValidationError(
@@ -356,7 +346,7 @@ def evaluation_save(
         raise ValidationError(
             {"node": _("Nodes of level %(level)s are not evaluated") % {"level": node.level.name}}
         )
-    _check_plan_year(node.plan, fiscal_year)
+    node.plan.check_fiscal_year(fiscal_year)
     grades = [g["grade"] for g in node.plan.grade_scale]
     if grade not in grades:
         raise ValidationError(

@@ -7,7 +7,7 @@ import dataclasses
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -24,11 +24,8 @@ from sasaeai.plans.models import Evaluation, EvaluationStatus, Indicator, NodeTh
 from sasaeai.plans.progress import Status
 
 
-def _plan(request, plan_id: int, permission: str = "plans.view_plan") -> Plan:
-    policy.require(request.actor, "plans.view_plan")
-    plan = selectors.plan_for(request.actor, plan_id)
-    policy.require(request.actor, permission, plan)
-    return plan
+def _plan(request, plan_id: int, permission: str | None = None) -> Plan:
+    return selectors.plan_for(request.actor, plan_id, permission)
 
 
 def _year(request, plan: Plan) -> int:
@@ -120,7 +117,7 @@ def node_detail(request, plan_id: int, node_id: int):
     tree = selectors.plan_tree(plan)
     node = next((n for n in tree.nodes if n.pk == node_id), None)
     if node is None:
-        raise_404()
+        raise Http404
     by_id = {n.pk: n for n in tree.nodes}
     ancestors = []
     current = by_id.get(node.parent_id)
@@ -144,12 +141,6 @@ def node_detail(request, plan_id: int, node_id: int):
         "can_draft": node.level.evaluated and policy.can(request.actor, "plans.draft_evaluation"),
         "grade_labels": {g["grade"]: g["label"] for g in plan.grade_scale},
     })  # fmt: skip
-
-
-def raise_404():
-    from django.http import Http404
-
-    raise Http404
 
 
 class ActualForm(forms.Form):
@@ -224,7 +215,7 @@ def report_download(request, plan_id: int, fmt: str):
     from sasaeai.plans import report
 
     if fmt not in ("pdf", "xlsx"):
-        raise_404()
+        raise Http404
     plan = _plan(request, plan_id)
     year = _year(request, plan)
     result = selectors.plan_progress(plan, year)
@@ -240,7 +231,7 @@ def report_download(request, plan_id: int, fmt: str):
 
 def plan_export(request, plan_id: int, fmt: str):
     if fmt not in ("yaml", "json", "xlsx"):
-        raise_404()
+        raise Http404
     plan = _plan(request, plan_id)
     document = selectors.plan_document(plan)
     if fmt == "xlsx":
@@ -308,10 +299,11 @@ def evaluation_edit(request, plan_id: int, node_id: int, year: int):
         PlanNode.objects.select_related("level", "plan"), plan=plan, pk=node_id
     )
     if year not in plan.fiscal_years or not node.level.evaluated:
-        raise_404()
+        raise Http404
     evaluation = Evaluation.objects.filter(node=node, fiscal_year=year).first()
     can_draft = policy.can(request.actor, "plans.draft_evaluation")
-    initial = dataclasses.asdict(_EvaluationInitial.of(evaluation)) if evaluation else {}
+    fields = ("grade", "results", "issues", "next_steps")
+    initial = {name: getattr(evaluation, name) for name in fields} if evaluation else {}
     form = EvaluationForm(request.POST or None, plan=plan, initial=initial)
     locked = evaluation is not None and evaluation.status == EvaluationStatus.LOCKED
     if request.method == "POST":
@@ -338,18 +330,6 @@ def evaluation_edit(request, plan_id: int, node_id: int, year: int):
         "can_reopen": locked and policy.can(request.actor, "plans.reopen_evaluation"),
         "grade_scale": plan.grade_scale,
     })  # fmt: skip
-
-
-@dataclasses.dataclass
-class _EvaluationInitial:
-    grade: str
-    results: str
-    issues: str
-    next_steps: str
-
-    @classmethod
-    def of(cls, evaluation: Evaluation) -> "_EvaluationInitial":
-        return cls(evaluation.grade, evaluation.results, evaluation.issues, evaluation.next_steps)
 
 
 @require_POST

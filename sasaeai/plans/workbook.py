@@ -212,20 +212,17 @@ def _figure(value: object) -> object:
     return _text(value)
 
 
+def _open(data: bytes):
+    try:
+        return load_workbook(io.BytesIO(data), data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a file that is not xlsx
+        message = _("The file cannot be read as an Excel workbook (.xlsx): %(error)s")
+        raise planfile.PlanFileError([Problem("", message % {"error": error})]) from error
+
+
 def read_workbook(data: bytes) -> tuple[dict, planfile.Locate]:
     """Read a plan workbook into a document; the locate function names sheet and cell."""
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=False, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a file that is not xlsx
-        raise planfile.PlanFileError(
-            [
-                Problem(
-                    "",
-                    _("The file cannot be read as an Excel workbook (.xlsx): %(error)s")
-                    % {"error": error},
-                )
-            ]
-        ) from error
+    book = _open(data)
     problems: list[Problem] = []
     places: dict[DocPath, str] = {}
     if "計画" not in book.sheetnames or "体系" not in book.sheetnames:
@@ -518,18 +515,7 @@ def _ordered(node: dict) -> dict:
 def read_actuals(data: bytes, plan) -> list[dict]:
     """The 実績 sheet of a workbook (as exported) for an existing plan: every row checked
     before any is saved; PlanFileError lists each bad cell."""
-    try:
-        book = load_workbook(io.BytesIO(data), data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a file that is not xlsx
-        raise planfile.PlanFileError(
-            [
-                Problem(
-                    "",
-                    _("The file cannot be read as an Excel workbook (.xlsx): %(error)s")
-                    % {"error": error},
-                )
-            ]
-        ) from error
+    book = _open(data)
     problems: list[Problem] = []
     cells = _Cells(book, "actuals", problems)
     if cells.sheet is None:
