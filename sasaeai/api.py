@@ -111,11 +111,13 @@ def _register_routers() -> None:
     from sasaeai.audit.api import router as audit_router
     from sasaeai.core.api import router as core_router
     from sasaeai.plans.api import router as plans_router
+    from sasaeai.resources.api import router as resources_router
 
     api.add_router("/", core_router)
     api.add_router("/", accounts_router)
     api.add_router("/audit", audit_router)
     api.add_router("/plans", plans_router)
+    api.add_router("/resources", resources_router)
 
 
 _register_routers()

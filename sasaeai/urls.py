@@ -19,6 +19,8 @@ urlpatterns = [
     path("accounts/", include("sasaeai.accounts.urls")),
     path("audit/", include("sasaeai.audit.urls")),
     path("plans/", include("sasaeai.plans.urls")),
+    path("resources/", include("sasaeai.resources.urls")),
+    path("map/", include("sasaeai.resources.public_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("", include("sasaeai.core.urls")),

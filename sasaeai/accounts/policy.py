@@ -107,6 +107,18 @@ def scope(actor: Actor, permission: str, queryset: QuerySet) -> QuerySet:
     return queryset
 
 
+def public_scope(tenant_id: int, queryset: QuerySet) -> QuerySet:
+    """Rows anyone may read without signing in: one tenant's rows that the model marks public.
+
+    A model opts in with `policy_public_field`, the path to a boolean that staff set after
+    review (resources publish their directory this way). Models without it show nothing.
+    """
+    public_field = getattr(queryset.model, "policy_public_field", None)
+    if public_field is None:
+        return queryset.none()
+    return queryset.filter(tenant_id=tenant_id, **{public_field: True})
+
+
 def can(actor: Actor, permission: str, obj: Model | None = None) -> bool:
     if not has_permission(actor, permission):
         return False

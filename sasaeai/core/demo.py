@@ -121,13 +121,15 @@ def _create_user(tenant: Tenant, city: DemoCity, suffix, role, organisation, dep
 
 
 # Modules add their demo data here from AppConfig.ready(): loader(tenant_by_code) runs after
-# the tenants and users exist, inside the same transaction.
-_module_loaders: list[Callable[[dict[str, Tenant]], None]] = []
+# the tenants and users exist, inside the same transaction, lowest `order` first (modules
+# that publish metrics load before the plans that read them).
+_module_loaders: list[tuple[int, Callable[[dict[str, Tenant]], None]]] = []
 
 
-def register_demo_loader(loader: Callable[[dict[str, Tenant]], None]) -> None:
-    if loader not in _module_loaders:
-        _module_loaders.append(loader)
+def register_demo_loader(loader: Callable[[dict[str, Tenant]], None], *, order: int = 50) -> None:
+    if all(existing is not loader for _order, existing in _module_loaders):
+        _module_loaders.append((order, loader))
+        _module_loaders.sort(key=lambda entry: entry[0])
 
 
 @transaction.atomic
@@ -161,7 +163,7 @@ def load_demo() -> list[tuple[str, str, str]]:
             actor=SYSTEM, user=officer.user, tenant=tenant, role=Role.MUNICIPAL_STAFF
         )
     logins.append(("saitama-officer", "桶川市・所沢市・鴻巣市", str(officer.get_role_display())))
-    for loader in _module_loaders:
+    for _order, loader in _module_loaders:
         loader({tenant.code: tenant for tenant in tenants})
     return logins
 

@@ -20,7 +20,12 @@ SEED_PLANS = {
     "112178": ["konosu-joint-4.yaml"],
 }
 # Demo configuration, not part of the seed text: one indicator that measures itself.
-METRIC_BINDINGS = {"民生委員・児童委員の充足率": "accounts.commissioner_district_coverage"}
+METRIC_BINDINGS = {
+    "民生委員・児童委員の充足率": "accounts.commissioner_district_coverage",
+    "高齢者の通いの場の数": "resources.gathering_places",
+    "子ども食堂等子どもの居場所の設置数": "resources.children_places",
+    "地域子育て支援拠点事業実施施設のある中学校区数": "resources.school_districts_with_child_rearing_hub",
+}
 DEMO_RESULTS = "（デモ）{title}について、年間計画に沿って取組を実施した。"
 DEMO_ISSUES = "（デモ）参加者・担い手の固定化が見られる。"
 DEMO_NEXT = "（デモ）関係機関と連携し、周知方法を見直す。"

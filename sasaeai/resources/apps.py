@@ -10,14 +10,16 @@ class ResourcesConfig(AppConfig):
     def ready(self):
         from sasaeai.accounts.models import Role
         from sasaeai.accounts.policy import STAFF, register_permissions
-        from sasaeai.core import modules
+        from sasaeai.core import demo, modules
+        from sasaeai.resources.demo import load_resources
+        from sasaeai.resources.metrics import register_metrics
 
         editors = {Role.SYSTEM_ADMIN, Role.MUNICIPAL_STAFF, Role.WELFARE_COUNCIL_STAFF,
                    Role.COMMUNITY_SOCIAL_WORKER, Role.VOLUNTEER_COORDINATOR}  # fmt: skip
         register_permissions(
             {
                 # Published records are public; these cover unpublished ones and the staff pages.
-                "resources.view_resource": STAFF | {Role.WELFARE_COMMISSIONER},
+                "resources.view_resource": STAFF,
                 "resources.manage_resource": editors,
                 "resources.import_resource": {Role.SYSTEM_ADMIN, Role.MUNICIPAL_STAFF,
                                               Role.WELFARE_COUNCIL_STAFF},
@@ -34,3 +36,6 @@ class ResourcesConfig(AppConfig):
                 order=30,
             )
         )
+        register_metrics()
+        # Before the plans (order 50), whose demo indicators read these metrics.
+        demo.register_demo_loader(load_resources, order=20)

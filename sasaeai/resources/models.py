@@ -171,6 +171,8 @@ class Service(TenantScoped):
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1, editable=False)
 
+    policy_public_field = "is_published"
+
     class Meta:
         ordering = ["alternate_name", "name"]
         verbose_name = _("service")
@@ -193,6 +195,8 @@ class ServiceAtLocation(TenantScoped):
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="at_locations")
     location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="services_at")
     description = models.TextField(_("description"), blank=True)
+
+    policy_public_field = "service__is_published"
 
     class Meta:
         verbose_name = _("service at location")

@@ -1,0 +1,442 @@
+"""Reads of the resource directory: the public search, nearest places, locating an address.
+
+Public reads go through `policy.public_scope` (published records of one tenant); staff reads
+through `policy.scope`. A result row is a service at a location ("the 子ども食堂 at the 公民館").
+"""
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Avg, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from sasaeai.accounts import policy
+from sasaeai.core.models import Area, AreaKind, Tenant
+from sasaeai.core.postal import lookup_postal_code
+from sasaeai.resources import schedules
+from sasaeai.resources.models import (
+    Audience,
+    Category,
+    Location,
+    MapSettings,
+    Schedule,
+    ScheduleException,
+    Service,
+    ServiceAtLocation,
+    ServiceStatus,
+)
+from sasaeai.resources.search import fold, query_terms
+
+EARTH_RADIUS_M = 6_371_000
+KM_PER_DEGREE_LAT = 111.32
+
+
+@dataclass
+class PlaceFilters:
+    query: str = ""
+    category: str = ""  # Category.code
+    area_id: int | None = None
+    audience: str = ""  # Audience value
+    weekday: int | None = None  # 0 = Monday
+    free_only: bool = False
+    step_free: bool = False
+    accessible_toilet: bool = False
+    open_now: bool = False
+    near: tuple[float, float] | None = None  # (lat, lon)
+    radius_km: float | None = None
+
+
+@dataclass
+class Place:
+    service: Service
+    location: Location
+    distance_m: float | None = None
+    number: int = 0
+    category_list: list[Category] = field(default_factory=list)
+
+    @property
+    def has_position(self) -> bool:
+        return self.location.has_position
+
+    @property
+    def distance_label(self) -> str:
+        if self.distance_m is None:
+            return ""
+        if self.distance_m < 1000:
+            return f"{round(self.distance_m, -1):.0f} m"
+        return f"{self.distance_m / 1000:.1f} km"
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance by the haversine formula."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
+
+def public_tenant(code: str) -> Tenant | None:
+    return Tenant.objects.filter(code=code, is_active=True).first()
+
+
+def map_settings(tenant_id: int) -> MapSettings:
+    found = MapSettings.objects.filter(tenant_id=tenant_id).first()
+    return found or MapSettings(tenant_id=tenant_id)
+
+
+def categories_of(tenant_id: int) -> QuerySet[Category]:
+    return Category.objects.filter(tenant_id=tenant_id)
+
+
+def _schedule_prefetches() -> list[Prefetch]:
+    return [
+        Prefetch("service__schedules", queryset=Schedule.objects.order_by("id")),
+        Prefetch("service__schedule_exceptions", queryset=ScheduleException.objects.all()),
+        Prefetch("service__categories", queryset=Category.objects.order_by("order")),
+        "service__phones",
+    ]
+
+
+def _rows(queryset: QuerySet[ServiceAtLocation]) -> QuerySet[ServiceAtLocation]:
+    return (
+        queryset.exclude(service__status=ServiceStatus.DEFUNCT)
+        .select_related("service", "location", "service__organization")
+        .prefetch_related(*_schedule_prefetches())
+    )
+
+
+def _weekday_bit(weekday: int) -> int:
+    return 1 << weekday
+
+
+def _filtered(queryset: QuerySet[ServiceAtLocation], filters: PlaceFilters, now: datetime):
+    for term in query_terms(filters.query):
+        queryset = queryset.filter(service__search_text__contains=term)
+    if filters.category:
+        queryset = queryset.filter(service__categories__code=filters.category)
+    if filters.area_id:
+        queryset = queryset.filter(
+            Q(location__area_id=filters.area_id) | Q(location__school_district_id=filters.area_id)
+        )
+    if filters.audience and filters.audience != Audience.EVERYONE:
+        queryset = queryset.filter(
+            Q(service__audiences__contains=f",{filters.audience},")
+            | Q(service__audiences__contains=f",{Audience.EVERYONE},")
+        )
+    if filters.free_only:
+        queryset = queryset.filter(service__is_free=True)
+    if filters.step_free:
+        queryset = queryset.filter(location__step_free=True)
+    if filters.accessible_toilet:
+        queryset = queryset.filter(location__accessible_toilet=True)
+    if filters.weekday is not None:
+        queryset = queryset.filter(Exists(_schedules_on(filters.weekday)))
+    if filters.open_now:
+        # SQL narrows to rules for today's weekday and hour; the exact test (monthly
+        # ordinals, holidays, exceptions) runs on the few rows left.
+        current = now.time()
+        candidates = _schedules_on(now.weekday()).filter(
+            Q(opens_at__isnull=True) | Q(opens_at__lte=current, closes_at__gt=current)
+        )
+        queryset = queryset.filter(Exists(candidates))
+    return queryset
+
+
+def _schedules_on(weekday: int) -> QuerySet[Schedule]:
+    return (
+        Schedule.objects.filter(service=OuterRef("service"))
+        .annotate(on_day=F("weekday_mask").bitand(_weekday_bit(weekday)))
+        .filter(on_day__gt=0)
+    )
+
+
+def _place(row: ServiceAtLocation) -> Place:
+    return Place(
+        service=row.service,
+        location=row.location,
+        category_list=list(row.service.categories.all()),
+    )
+
+
+def _is_open(place: Place, now: datetime) -> bool:
+    return schedules.is_open_at(
+        list(place.service.schedules.all()), list(place.service.schedule_exceptions.all()), now
+    )
+
+
+def _within_box(queryset, lat: float, lon: float, radius_km: float):
+    dlat = radius_km / KM_PER_DEGREE_LAT
+    dlon = radius_km / (KM_PER_DEGREE_LAT * max(math.cos(math.radians(lat)), 0.01))
+    return queryset.filter(
+        location__latitude__range=(lat - dlat, lat + dlat),
+        location__longitude__range=(lon - dlon, lon + dlon),
+    )
+
+
+def public_places(tenant_id: int) -> QuerySet[ServiceAtLocation]:
+    return policy.public_scope(tenant_id, ServiceAtLocation.objects.all())
+
+
+def search_places(
+    tenant_id: int,
+    filters: PlaceFilters,
+    *,
+    now: datetime | None = None,
+    limit: int | None = None,
+    queryset: QuerySet[ServiceAtLocation] | None = None,
+) -> list[Place]:
+    """Published places matching the filters, nearest first when a point is given.
+
+    With a point and a limit, the search widens a box around the point until it holds the
+    nearest `limit` places, so the 50 nearest of 100,000 never load the other 99,950.
+    """
+    now = timezone.localtime(now or timezone.now())
+    base = public_places(tenant_id) if queryset is None else queryset
+    rows = _filtered(_rows(base), filters, now)
+    if filters.near is None:
+        places = [_place(row) for row in rows]
+        places = [p for p in places if not filters.open_now or _is_open(p, now)]
+        places.sort(key=lambda p: (p.service.alternate_name or p.service.name, p.service.pk))
+        return _numbered(places[:limit] if limit else places)
+    return _numbered(_nearest(rows, filters, now, limit))
+
+
+def _nearest(rows, filters: PlaceFilters, now: datetime, limit: int | None) -> list[Place]:
+    lat, lon = filters.near
+    if limit is None and filters.radius_km is None:
+        return _all_by_distance(rows, filters, now)
+    radius = filters.radius_km or 1.0
+    while True:
+        candidates = [_place(row) for row in _within_box(rows, lat, lon, radius)]
+        for place in candidates:
+            place.distance_m = distance_m(lat, lon, place.location.latitude, place.location.longitude)
+        candidates = [p for p in candidates if p.distance_m <= radius * 1000]
+        if filters.open_now:
+            candidates = [p for p in candidates if _is_open(p, now)]
+        candidates.sort(key=lambda p: (p.distance_m, p.service.pk))
+        enough = limit is not None and len(candidates) >= limit
+        if filters.radius_km is not None or enough or radius >= 200:
+            return candidates[:limit] if limit else candidates
+        radius *= 2
+
+
+def _all_by_distance(rows, filters: PlaceFilters, now: datetime) -> list[Place]:
+    """Every match, nearest first; places without a position come last, by name."""
+    lat, lon = filters.near
+    places = [_place(row) for row in rows]
+    if filters.open_now:
+        places = [p for p in places if _is_open(p, now)]
+    for place in places:
+        if place.has_position:
+            place.distance_m = distance_m(lat, lon, place.location.latitude, place.location.longitude)
+    far = float("inf")
+    places.sort(
+        key=lambda p: (p.distance_m if p.distance_m is not None else far, p.service.alternate_name)
+    )
+    return places
+
+
+def _numbered(places: list[Place]) -> list[Place]:
+    for number, place in enumerate(places, start=1):
+        place.number = number
+    return places
+
+
+def public_place(tenant_id: int, service_uid) -> Service | None:
+    return (
+        policy.public_scope(tenant_id, Service.objects.all())
+        .filter(uid=service_uid)
+        .select_related("organization", "last_confirmed_by")
+        .prefetch_related(
+            "categories",
+            "phones",
+            "contacts",
+            "schedules",
+            "schedule_exceptions",
+            Prefetch("at_locations", queryset=ServiceAtLocation.objects.select_related("location")),
+        )
+        .first()
+    )
+
+
+def next_meetings(service: Service, now: datetime | None = None) -> dict:
+    now = timezone.localtime(now or timezone.now())
+    rules = list(service.schedules.all())
+    exceptions = list(service.schedule_exceptions.all())
+    return {
+        "open_now": schedules.is_open_at(rules, exceptions, now),
+        "next": schedules.next_occurrence(rules, exceptions, now),
+        "this_week": schedules.this_week(rules, exceptions, now.date()),
+        "rules": [schedules.describe(rule) for rule in rules],
+    }
+
+
+# -- Locating an address without a geocoding service ------------------------------------
+
+_KANJI_DIGITS = str.maketrans("〇一二三四五六七八九", "0123456789")
+_CHOME = re.compile(r"([一二三四五六七八九十]+)丁目")
+_SEPARATORS = re.compile(r"(?<=\d)(丁目|番地の|番地|番の|番|号|の)")
+
+
+def _kanji_number(text: str) -> str:
+    if text == "十":
+        return "10"
+    if text.startswith("十"):
+        return "1" + text[1:].translate(_KANJI_DIGITS)
+    if "十" in text:
+        tens, ones = text.split("十", 1)
+        return tens.translate(_KANJI_DIGITS) + (ones.translate(_KANJI_DIGITS) or "0")
+    return text.translate(_KANJI_DIGITS)
+
+
+def fold_address(text: str) -> str:
+    """「並木一丁目2番地の3」 and 「並木1-2-3」 fold to the same 「並木1-2-3」."""
+    folded = unicodedata.normalize("NFKC", text or "").replace(" ", "").replace("\u3000", "")
+    folded = _CHOME.sub(lambda m: _kanji_number(m.group(1)) + "丁目", folded)
+    folded = re.sub(r"[‐‑‒–—―−－]", "-", folded)
+    folded = re.sub(r"(?<=\d)ー(?=\d)", "-", folded)  # 1ー2ー3 typed with the long vowel mark
+    folded = _SEPARATORS.sub("-", folded)
+    return re.sub(r"-+", "-", folded).strip("-")
+
+
+@dataclass(frozen=True)
+class Located:
+    lat: float
+    lon: float
+    label: str
+    precision: str  # "address", "town" or "area"
+
+
+def _strip_municipality(tenant: Tenant, text: str) -> str:
+    for prefix in (tenant.prefecture, tenant.name):
+        if prefix and text.startswith(prefix):
+            text = text[len(prefix) :]
+    return text
+
+
+def locate_address(tenant: Tenant, text: str) -> Located | None:
+    """An approximate position for an address or postal code of the tenant, offline.
+
+    Positions come from what the directory already knows: the recorded addresses of its own
+    locations (longest matching prefix, e.g. down to the 丁目 or 番地), then the names and
+    centres of the tenant's areas. Good enough to sort by distance; never shown as exact.
+    """
+    postal = lookup_postal_code(text) if re.search(r"\d{3}-?\d{4}", text or "") else None
+    if postal is not None:
+        text = postal.text
+    query = _strip_municipality(tenant, fold_address(text))
+    if not query:
+        return None
+    town = re.match(r"[^\d-]+", query)
+    if town:
+        found = _locate_by_locations(tenant, query, town.group(0))
+        if found:
+            return found
+    return _locate_by_area(tenant, query)
+
+
+def _locate_by_locations(tenant: Tenant, query: str, town: str) -> Located | None:
+    rows = Location.objects.filter(
+        tenant_id=tenant.pk, latitude__isnull=False, address__contains=town[:2]
+    ).values_list("address", "latitude", "longitude")
+    best_length, best = 0, []
+    for address, lat, lon in rows:
+        candidate = _strip_municipality(tenant, fold_address(address))
+        length = _common_prefix(candidate, query)
+        if length < len(town):
+            continue  # must agree at least on the whole town name
+        if length > best_length:
+            best_length, best = length, [(lat, lon)]
+        elif length == best_length:
+            best.append((lat, lon))
+    if not best:
+        return None
+    lat = sum(p[0] for p in best) / len(best)
+    lon = sum(p[1] for p in best) / len(best)
+    precision = "address" if best_length > len(town) else "town"
+    return Located(lat, lon, query[:best_length].rstrip("-"), precision)
+
+
+def _common_prefix(a: str, b: str) -> int:
+    length = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        length += 1
+    return length
+
+
+def _locate_by_area(tenant: Tenant, query: str) -> Located | None:
+    areas = Area.objects.filter(tenant_id=tenant.pk, centroid_lat__isnull=False).only(
+        "name", "centroid_lat", "centroid_lon"
+    )
+    for area in sorted(areas, key=lambda a: -len(a.name)):
+        name = area.name.removesuffix("地区")
+        if name and fold(name) in fold(query):
+            return Located(area.centroid_lat, area.centroid_lon, area.name, "area")
+    return None
+
+
+# -- Staff reads -------------------------------------------------------------------------
+
+
+def services_for_staff(actor: policy.Actor, *, query: str = "", category: str = ""):
+    services = policy.scope(actor, "resources.view_resource", Service.objects.all())
+    for term in query_terms(query):
+        services = services.filter(search_text__contains=term)
+    if category:
+        services = services.filter(categories__code=category)
+    return services.select_related("last_confirmed_by").prefetch_related("categories")
+
+
+def stale_services(actor: policy.Actor, *, months: int = 12, now: datetime | None = None):
+    """Records nobody has confirmed for `months` months, oldest (or never confirmed) first."""
+    now = now or timezone.now()
+    limit = now - timezone.timedelta(days=round(months * 30.44))
+    return (
+        services_for_staff(actor)
+        .filter(Q(last_confirmed_at__lt=limit) | Q(last_confirmed_at__isnull=True))
+        .order_by(F("last_confirmed_at").asc(nulls_first=True), "name")
+    )
+
+
+def service_for_staff(actor: policy.Actor, service_id: int, permission: str) -> Service:
+    service = get_object_or_404(Service.objects.all(), pk=service_id)
+    policy.require(actor, permission, service)
+    return service
+
+
+def count_places(tenant_id: int, category_codes: list[str]) -> int:
+    return (
+        policy.public_scope(tenant_id, Service.objects.all())
+        .filter(status=ServiceStatus.ACTIVE, categories__code__in=category_codes)
+        .distinct()
+        .count()
+    )
+
+
+def school_districts_with(tenant_id: int, category_codes: list[str]) -> int:
+    return (
+        public_places(tenant_id)
+        .filter(
+            service__status=ServiceStatus.ACTIVE,
+            service__categories__code__in=category_codes,
+            location__school_district__kind=AreaKind.JUNIOR_HIGH_SCHOOL_DISTRICT,
+        )
+        .values("location__school_district")
+        .distinct()
+        .count()
+    )
+
+
+def area_centre(tenant_id: int) -> tuple[float, float] | None:
+    found = Location.objects.filter(tenant_id=tenant_id, latitude__isnull=False).aggregate(
+        lat=Avg("latitude"), lon=Avg("longitude")
+    )
+    if found["lat"] is None:
+        return None
+    return found["lat"], found["lon"]
