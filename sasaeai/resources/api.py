@@ -33,6 +33,7 @@ router = Router(tags=["resources"], auth=None)
 
 MAX_PER_PAGE = 200
 DEFAULT_PER_PAGE = 50
+MAX_PAGE = 1_000_000
 
 
 # --- schemas -------------------------------------------------------------------------------
@@ -66,7 +67,8 @@ class MetaOut(Schema):
 
 
 class PageQuery(Schema):
-    page: int = Field(1, ge=1, description="Page number, from 1.")
+    # Bounded so that an absurd page is a 422, not a database error on the offset.
+    page: int = Field(1, ge=1, le=MAX_PAGE, description="Page number, from 1.")
     per_page: int = Field(
         DEFAULT_PER_PAGE, ge=1, description=f"Items per page; at most {MAX_PER_PAGE}."
     )
@@ -202,6 +204,7 @@ def meta(request, tenant_code: str):
 
 @router.get("/{tenant_code}/services", response=PAGE)
 def list_services(request, tenant_code: str, query: Query[ServiceQuery]):
+    """Published services as service_list items, or fully nested with `full=true`."""
     tenant = _tenant(tenant_code)
     with tenant_context(tenant.pk):
         services = _filter_services(hsds.published_services(tenant.pk), query)
@@ -214,6 +217,7 @@ def list_services(request, tenant_code: str, query: Query[ServiceQuery]):
 
 @router.get("/{tenant_code}/services/{service_id}", response=OBJECT)
 def get_service(request, tenant_code: str, service_id: str):
+    """A published service, fully nested (HSDS compiled/service.json)."""
     tenant = _tenant(tenant_code)
     with tenant_context(tenant.pk):
         services = hsds.with_related(hsds.published_services(tenant.pk))
@@ -225,6 +229,7 @@ def get_service(request, tenant_code: str, service_id: str):
 
 @router.get("/{tenant_code}/organizations", response=PAGE)
 def list_organizations(request, tenant_code: str, query: Query[PageQuery]):
+    """Organizations that provide at least one published service."""
     tenant = _tenant(tenant_code)
     with tenant_context(tenant.pk):
         return _paginate(
@@ -236,6 +241,7 @@ def list_organizations(request, tenant_code: str, query: Query[PageQuery]):
 
 @router.get("/{tenant_code}/organizations/{organization_id}", response=OBJECT)
 def get_organization(request, tenant_code: str, organization_id: str):
+    """An organization with its published services."""
     tenant = _tenant(tenant_code)
     with tenant_context(tenant.pk):
         found = _published_organizations(tenant).filter(uid=_uuid(organization_id)).first()
@@ -248,12 +254,14 @@ def get_organization(request, tenant_code: str, organization_id: str):
 
 @router.get("/{tenant_code}/taxonomies", response=PAGE)
 def list_taxonomies(request, tenant_code: str, query: Query[PageQuery]):
+    """The tenant's own resource taxonomy and the audience (対象者) taxonomy."""
     tenant = _tenant(tenant_code)
     return _paginate_list(query, hsds.taxonomies(tenant))
 
 
 @router.get("/{tenant_code}/taxonomies/{taxonomy_id}", response=OBJECT)
 def get_taxonomy(request, tenant_code: str, taxonomy_id: str):
+    """A taxonomy."""
     tenant = _tenant(tenant_code)
     wanted = str(_uuid(taxonomy_id))
     for taxonomy in hsds.taxonomies(tenant):
@@ -269,6 +277,7 @@ def _terms(tenant: Tenant) -> list[dict]:
 
 @router.get("/{tenant_code}/taxonomy_terms", response=PAGE)
 def list_taxonomy_terms(request, tenant_code: str, query: Query[TermQuery]):
+    """The tenant's categories and the audience terms."""
     tenant = _tenant(tenant_code)
     with tenant_context(tenant.pk):
         terms = _terms(tenant)
@@ -279,6 +288,7 @@ def list_taxonomy_terms(request, tenant_code: str, query: Query[TermQuery]):
 
 @router.get("/{tenant_code}/taxonomy_terms/{term_id}", response=OBJECT)
 def get_taxonomy_term(request, tenant_code: str, term_id: str):
+    """A taxonomy term."""
     tenant = _tenant(tenant_code)
     wanted = str(_uuid(term_id))
     with tenant_context(tenant.pk):
@@ -291,6 +301,7 @@ def get_taxonomy_term(request, tenant_code: str, term_id: str):
 
 @router.get("/{tenant_code}/service_at_locations", response=PAGE)
 def list_service_at_locations(request, tenant_code: str, query: Query[PageQuery]):
+    """Published services at their locations, as service_at_location_list items."""
     tenant = _tenant(tenant_code)
     context = hsds.Context(tenant)
     with tenant_context(tenant.pk):
@@ -303,6 +314,7 @@ def list_service_at_locations(request, tenant_code: str, query: Query[PageQuery]
 
 @router.get("/{tenant_code}/service_at_locations/{sal_id}", response=OBJECT)
 def get_service_at_location(request, tenant_code: str, sal_id: str):
+    """A published service at a location, with the location nested."""
     tenant = _tenant(tenant_code)
     with tenant_context(tenant.pk):
         found = _published_sals(tenant).filter(uid=_uuid(sal_id)).first()
@@ -318,9 +330,9 @@ def get_service_at_location(request, tenant_code: str, sal_id: str):
     openapi_extra=_file_response("application/zip", "HSDS 3.0 JSON files and datapackage.json"),
 )
 def export_hsds(request, tenant_code: str):
+    """The published directory as a zip of HSDS JSON files with datapackage.json."""
     tenant = _tenant(tenant_code)
-    with tenant_context(tenant.pk):
-        content = exports.hsds_bundle(tenant)
+    content = exports.hsds_bundle(tenant)
     return _attachment(content, "application/zip", f"{tenant.code}_hsds.zip")
 
 
@@ -330,14 +342,11 @@ def export_hsds(request, tenant_code: str):
     openapi_extra=_file_response("application/geo+json", "GeoJSON FeatureCollection"),
 )
 def export_geojson(request, tenant_code: str, search: str = ""):
+    """Published places with a position as a GeoJSON FeatureCollection."""
     tenant = _tenant(tenant_code)
-    with tenant_context(tenant.pk):
-        services = None
-        if search:
-            services = _filter_services(
-                hsds.published_services(tenant.pk), ServiceQuery(search=search)
-            )
-        collection = exports.geojson(tenant, services)
+    # Only narrows: the export keeps to the tenant's published services whatever it is given.
+    narrowed = _filter_services(Service.objects.all(), ServiceQuery(search=search))
+    collection = exports.geojson(tenant, narrowed if search else None)
     content = exports.json_bytes(collection)
     return _attachment(content, "application/geo+json", f"{tenant.code}_places.geojson")
 
@@ -348,7 +357,7 @@ def export_geojson(request, tenant_code: str, search: str = ""):
     openapi_extra=_file_response("text/csv", "公共施設一覧 (UTF-8 with BOM, CRLF)"),
 )
 def export_csv(request, tenant_code: str):
+    """The published directory in the 公共施設一覧 columns (UTF-8 with BOM)."""
     tenant = _tenant(tenant_code)
-    with tenant_context(tenant.pk):
-        content = exports.open_data_csv(tenant)
+    content = exports.open_data_csv(tenant)
     return _attachment(content, "text/csv; charset=utf-8", f"{tenant.code}_public_facility.csv")

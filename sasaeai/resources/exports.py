@@ -1,7 +1,9 @@
 """Open-data exports of a tenant's published directory: an HSDS bundle, GeoJSON and CSV.
 
 Only published services (and what hangs off them: their locations, organizations) leave the
-system. Each export reads its records in a fixed number of queries.
+system. Each export runs its queries inside the tenant's context (PostgreSQL row-level
+security; a public request has no tenant of its own) and reads its records in a fixed
+number of queries however many there are.
 
 - `hsds_bundle`: a zip of HSDS 3.0 JSON files, one per object list, with a datapackage.json
   describing them.
@@ -21,9 +23,9 @@ from django.utils import timezone
 
 from sasaeai.core.csvio import write_csv
 from sasaeai.core.models import Tenant
+from sasaeai.core.tenancy import tenant_context
 from sasaeai.core.text import to_katakana
 from sasaeai.resources import hsds
-from sasaeai.resources import schedules as schedule_rules
 from sasaeai.resources.models import Category, Frequency, Service
 
 # --- HSDS bundle ---------------------------------------------------------------------------
@@ -68,7 +70,12 @@ def ordered(services: QuerySet[Service]) -> QuerySet[Service]:
 
 
 def hsds_objects(tenant: Tenant) -> dict[str, list[dict[str, Any]]]:
-    """Every object list of the bundle, by file name. Run inside the tenant's context."""
+    """Every object list of the bundle, by file name."""
+    with tenant_context(tenant.pk):
+        return _hsds_objects(tenant)
+
+
+def _hsds_objects(tenant: Tenant) -> dict[str, list[dict[str, Any]]]:
     context = hsds.Context(tenant)
     services = list(ordered(hsds.with_related(hsds.published_services(tenant.pk))))
     by_organization: dict[int, list[Service]] = {}
@@ -174,6 +181,11 @@ def geojson(tenant: Tenant, services_qs: QuerySet[Service] | None = None) -> dic
     One feature per service at a location; `services_qs` narrows the services (a search),
     but never widens them beyond the tenant's published ones.
     """
+    with tenant_context(tenant.pk):
+        return _geojson(tenant, services_qs)
+
+
+def _geojson(tenant: Tenant, services_qs: QuerySet[Service] | None) -> dict[str, Any]:
     services = hsds.published_services(tenant.pk)
     if services_qs is not None:
         services = services.filter(pk__in=services_qs.values("pk"))
@@ -330,7 +342,7 @@ def _facility_row(tenant: Tenant, service: Service, sal, rules) -> list[object]:
         _weekdays(rules) if rules else "",
         opens,
         closes,
-        " / ".join(schedule_rules.describe(rule) for rule in rules),
+        " / ".join(filter(None, (hsds.schedule_text(rule) for rule in rules))),
         service.description,
         hsds.accessibility_text(place) if place else "",
         service.url,
@@ -344,7 +356,8 @@ def open_data_csv(tenant: Tenant) -> bytes:
     A service without a location (a telephone line) is still a row, with the address
     columns blank and the service's id as ID; otherwise ID is the service-at-location id.
     """
-    services = ordered(hsds.with_related(hsds.published_services(tenant.pk)))
+    with tenant_context(tenant.pk):
+        services = list(ordered(hsds.with_related(hsds.published_services(tenant.pk))))
     rows = []
     for service in services:
         rules = list(service.schedules.all())

@@ -64,7 +64,7 @@ class ServiceForm(forms.Form):
     is_free = forms.BooleanField(label=_("Free of charge"), required=False)
     fees_description = forms.CharField(label=_("Cost"), required=False)
     phone = forms.CharField(label=_("Telephone"), max_length=30, required=False)
-    url = forms.URLField(label=_("Web page"), required=False)
+    url = forms.URLField(label=_("Web page"), required=False, assume_scheme="https")
     email = forms.EmailField(label=_("Email"), required=False)
     postal_code = forms.CharField(label=_("Postal code"), max_length=8, required=False)
     address = forms.CharField(label=_("Address"), max_length=300, required=False)

@@ -27,7 +27,6 @@ location may host several services with different hours.
 import re
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -105,7 +104,12 @@ def stable_id(*parts: object) -> str:
 
 
 def taxonomy_id(tenant: Tenant) -> str:
+    """The tenant's own taxonomy: one per tenant, its id derived from the tenant's code."""
     return stable_id("taxonomy", tenant.code)
+
+
+def taxonomy_name(tenant: Tenant) -> str:
+    return f"{tenant.name} 地域資源分類"
 
 
 AUDIENCE_TAXONOMY_ID = stable_id("taxonomy", "audience")
@@ -189,31 +193,20 @@ def with_related(services: QuerySet[Service]) -> QuerySet[Service]:
 # --- the context of one export -------------------------------------------------------------
 
 
-@dataclass
 class Context:
-    """What several objects share: the tenant and its taxonomy, computed once."""
+    """What the objects of one export share: the tenant and its taxonomy, built once."""
 
-    tenant: Tenant
-    _taxonomy: dict | None = field(default=None, repr=False)
-
-    @property
-    def taxonomy_id(self) -> str:
-        return taxonomy_id(self.tenant)
-
-    @property
-    def taxonomy_name(self) -> str:
-        return f"{self.tenant.name} 地域資源分類"
-
-    def taxonomy(self) -> dict[str, Any]:
-        if self._taxonomy is None:
-            self._taxonomy = tenant_taxonomy(self.tenant)
-        return self._taxonomy
+    def __init__(self, tenant: Tenant):
+        self.tenant = tenant
+        self.taxonomy = tenant_taxonomy(tenant)
+        self.taxonomy_id = self.taxonomy["id"]
+        self.taxonomy_name = self.taxonomy["name"]
 
 
 def tenant_taxonomy(tenant: Tenant) -> dict[str, Any]:
     return {
         "id": taxonomy_id(tenant),
-        "name": f"{tenant.name} 地域資源分類",
+        "name": taxonomy_name(tenant),
         "description": (
             f"{tenant.prefecture}{tenant.name}の地域資源（相談窓口、通いの場、子ども食堂など）"
             "の分類。標準の分類に、自治体が独自の分類を加えたもの。"
@@ -247,7 +240,7 @@ def category_term(category: Category, context: Context, *, detail: bool = False)
         code=category.code,
         parent_id=_uid(parent.uid) if parent else None,
         taxonomy=context.taxonomy_name,
-        taxonomy_detail=context.taxonomy() if detail else None,
+        taxonomy_detail=context.taxonomy if detail else None,
         language=LANGUAGE,
         taxonomy_id=context.taxonomy_id,
     )
@@ -336,26 +329,51 @@ def phone(record: Phone, **links: Any) -> dict:
     )
 
 
+def _recurrence(rule: Schedule) -> tuple[dict[str, Any], str]:
+    """The RRULE parts as HSDS fields, and the Japanese description, from schedules.py.
+
+    A stored rule schedules.py cannot read (bad data from an old import) is exported as
+    stored rather than failing the whole export.
+    """
+    try:
+        rrule = schedule_rules.to_rrule(rule)
+        generated = schedule_rules.describe(rule)
+    except schedule_rules.ScheduleParseError:
+        raw = {"freq": rule.freq, "interval": rule.interval, "byday": rule.byday}
+        return {**raw, "bymonthday": rule.bymonthday}, ""
+    parts = dict(part.split("=", 1) for part in rrule.split(";") if "=" in part)
+    return {
+        "freq": parts.get("FREQ"),
+        "interval": int(parts.get("INTERVAL", "1")),
+        "byday": parts.get("BYDAY"),
+        "bymonthday": parts.get("BYMONTHDAY"),
+    }, generated
+
+
+def schedule_text(rule: Schedule) -> str:
+    """The rule in Japanese words; as written when schedules.py cannot read it."""
+    return _recurrence(rule)[1] or rule.description.strip()
+
+
 def schedule(rule: Schedule, **links: Any) -> dict:
-    offset_hours, _ = _utc_offset()
-    notes = [text for text in (rule.notes.strip(),) if text]
+    """An RFC 5545 rule as an HSDS schedule; hours carry the local UTC offset."""
+    offset_hours, _suffix = _utc_offset()
+    recurrence, generated = _recurrence(rule)
     as_written = rule.description.strip()
-    generated = schedule_rules.describe(rule)
-    if as_written and as_written != generated:
+    notes = [rule.notes.strip()] if rule.notes.strip() else []
+    if as_written and generated and as_written != generated:
         notes.insert(0, f"原文: {as_written}")
+    repeats = (recurrence["interval"] or 1) > 1
     return _with(
         {"id": str(rule.uid)},
         **links,
         valid_from=_date(rule.valid_from),
         valid_to=_date(rule.valid_to),
-        # RFC 5545 needs a first date to count an interval from.
-        dtstart=_date(rule.valid_from) if rule.interval and rule.interval > 1 else None,
+        # RFC 5545 counts an interval from the first date.
+        dtstart=_date(rule.valid_from) if repeats else None,
         timezone=offset_hours,
-        wkst="MO" if rule.interval and rule.interval > 1 else None,
-        freq=rule.freq,
-        interval=rule.interval or None,
-        byday=rule.byday,
-        bymonthday=rule.bymonthday,
+        wkst="MO" if repeats else None,
+        **recurrence,
         description=generated or as_written,
         opens_at=_time(rule.opens_at),
         closes_at=_time(rule.closes_at),

@@ -1,11 +1,150 @@
-"""Open-data upload, preview and application (being written)."""
+"""Open-data import pages: upload a 自治体標準オープンデータセット CSV, see what it would
+change, then apply it (in one transaction) or discard it.
 
-from django.http import HttpResponse
+The upload stores the file's bytes in a ResourceImport with the preview's summary; applying
+reads the stored bytes again, so what is applied is checked again against the directory as
+it is at that moment.
+"""
+
+from django import forms
+from django.contrib import messages
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_http_methods
+
+from sasaeai.accounts import policy
+from sasaeai.audit.models import Action
+from sasaeai.audit.services import audit_object
+from sasaeai.core.models import Tenant
+from sasaeai.resources import opendata
+from sasaeai.resources.models import ImportStatus, ResourceImport
+
+PERMISSION = "resources.import_resource"
+MAX_BYTES = 50 * 1024 * 1024
 
 
+class OpenDataUploadForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Open data file (CSV)"),
+        help_text=gettext_lazy(
+            "介護サービス事業所一覧, 子育て施設一覧, 指定緊急避難場所一覧, 公共施設一覧 or "
+            "医療機関一覧, in the 正式版 or the older 推奨データセット columns; UTF-8 or "
+            "Shift_JIS."
+        ),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_BYTES:
+            raise forms.ValidationError(_("The file is larger than 50 MB."))
+        return upload
+
+
+def _imports(request):
+    return policy.scope(request.actor, PERMISSION, ResourceImport.objects.all())
+
+
+@require_http_methods(["GET", "POST"])
 def upload(request):
-    return HttpResponse(status=501)
+    policy.require(request.actor, PERMISSION)
+    form = OpenDataUploadForm(request.POST or None, request.FILES or None)
+    problems: list[opendata.Problem] = []
+    if request.method == "POST" and form.is_valid():
+        uploaded = form.cleaned_data["file"]
+        data = uploaded.read()
+        tenant = Tenant.objects.get(pk=request.actor.tenant_id)
+        parsed = opendata.read_open_data(data, tenant=tenant)
+        if not parsed.dataset:
+            # Not readable, or not a dataset this import knows: nothing to keep.
+            problems = parsed.problems
+        else:
+            diff = opendata.preview_import(parsed, tenant_id=tenant.pk)
+            with transaction.atomic():
+                record = ResourceImport.objects.create(
+                    tenant=tenant,
+                    uploaded_by_id=request.user.pk,
+                    filename=(uploaded.name or "")[:200],
+                    content=data,
+                    dataset=parsed.dataset,
+                    column_set=parsed.column_set,
+                    encoding=parsed.encoding,
+                    summary=diff.summary(),
+                )
+                audit_object(request.actor, Action.CREATE, record, detail=diff.counts)
+            return redirect("resources:import_preview", import_id=record.pk)
+    recent = _imports(request).defer("content")[:10]
+    return render(request, "resources/import_upload.html", {
+        "form": form, "problems": problems, "recent": recent,
+    })  # fmt: skip
 
 
+@require_http_methods(["GET", "POST"])
 def preview(request, import_id):
-    return HttpResponse(status=501)
+    policy.require(request.actor, PERMISSION)
+    record = get_object_or_404(_imports(request), pk=import_id)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if record.status != ImportStatus.PREVIEWED:
+            messages.error(request, _("This import was already applied or discarded."))
+        elif action == "apply":
+            _apply(request, record)
+        elif action == "discard":
+            with transaction.atomic():
+                record.status = ImportStatus.DISCARDED
+                record.content = b""
+                record.save(update_fields=["status", "content"])
+                audit_object(request.actor, Action.UPDATE, record, detail={"status": "discarded"})
+            messages.success(request, _("The import was discarded; nothing was changed."))
+        return redirect("resources:import_preview", import_id=record.pk)
+    summary = record.summary or {}
+    counts = summary.get("counts", {})
+    return render(request, "resources/import_preview.html", {
+        "record": record,
+        "summary": summary,
+        "counts": counts,
+        "severity_counts": summary.get("severity_counts", {}),
+        "problems": summary.get("problems", []),
+        "problem_count": summary.get("problem_count", 0),
+        "lists": [
+            ("added", _("To be added") if record.status == ImportStatus.PREVIEWED else _("Added"),
+             summary.get("added", []), counts.get("added", 0)),
+            ("changed", _("To be changed") if record.status == ImportStatus.PREVIEWED else _("Changed"),
+             summary.get("changed", []), counts.get("changed", 0)),
+            ("removed", _("To be unpublished (no longer in the file)")
+             if record.status == ImportStatus.PREVIEWED else _("Unpublished"),
+             summary.get("removed", []), counts.get("removed", 0)),
+        ],
+        "can_apply": record.status == ImportStatus.PREVIEWED and not summary.get("has_errors"),
+        "is_open": record.status == ImportStatus.PREVIEWED,
+        "limit": opendata.LIST_LIMIT,
+    })  # fmt: skip
+
+
+def _apply(request, record: ResourceImport) -> None:
+    tenant = Tenant.objects.get(pk=record.tenant_id)
+    parsed = opendata.read_open_data(bytes(record.content), tenant=tenant)
+    try:
+        with transaction.atomic():
+            diff = opendata.apply_import(parsed, actor=request.actor, tenant_id=tenant.pk)
+            record.status = ImportStatus.APPLIED
+            record.applied_at = timezone.now()
+            record.summary = diff.summary()
+            record.save(update_fields=["status", "applied_at", "summary"])
+    except opendata.OpenDataError as error:
+        record.summary = {**(record.summary or {}), "problems": [
+            p.as_dict() for p in parsed.problems[: opendata.PROBLEM_LIMIT]
+        ], "has_errors": True}  # fmt: skip
+        record.save(update_fields=["summary"])
+        count = len(error.problems)
+        messages.error(request, ngettext(
+            "%(count)d error was found; nothing was saved.",
+            "%(count)d errors were found; nothing was saved.", count,
+        ) % {"count": count})  # fmt: skip
+        return
+    counts = diff.counts
+    messages.success(request, _(
+        "The file was applied: %(added)d added, %(changed)d changed, %(removed)d unpublished."
+    ) % counts)  # fmt: skip

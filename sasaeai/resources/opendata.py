@@ -15,13 +15,19 @@ and never deletes: a record missing from the file is unpublished and marked inac
 
 Severities: "error" blocks the import; "fixed" was corrected by a stated rule; "skipped" left
 a row out with its reason; "warning" was imported as it is (e.g. no coordinates: listed but
-not on the map).
+not on the map) or, on line 1, a column that is not read.
+
+A record's key (Service.source_key, also on its Location) is "<dataset>:<code>:<ID>" for the
+正式版, whose ID is stable; the 推奨データセット's NO is only a row number, so there the key
+is "<dataset>:<code>:" + folded name + "|" + folded address. <code> is the tenant's code.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import dataclasses
+import functools
 import hashlib
 import io
 import re
@@ -29,7 +35,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import date, time
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -45,6 +51,8 @@ from sasaeai.core.csvio import CsvEncodingError, decode_csv_bytes
 from sasaeai.core.models import Area, AreaKind, Tenant
 from sasaeai.core.postal import normalize_postal_code
 from sasaeai.core.tenancy import tenant_context
+from sasaeai.core.text import normalize_for_search
+from sasaeai.resources import search
 from sasaeai.resources.categories import DEFAULT_CATEGORIES, ensure_default_categories
 from sasaeai.resources.models import (
     Category,
@@ -64,6 +72,7 @@ ERROR, FIXED, SKIPPED, WARNING = "error", "fixed", "skipped", "warning"
 SEVERITIES = (ERROR, FIXED, SKIPPED, WARNING)
 
 CURRENT, RECOMMENDED = "current", "recommended"
+COLUMN_SET_TITLES = {CURRENT: "正式版", RECOMMENDED: "推奨データセット"}
 
 # Japan, generously: Okinotorishima to Etorofu, Yonaguni to Minamitorishima.
 LAT_RANGE = (20.0, 46.0)
@@ -80,32 +89,39 @@ BATCH = 500
 @dataclass(frozen=True)
 class Dataset:
     code: str  # Service.source_dataset
-    title: str  # the official name, as the files are titled
-    category: str  # default category code
-    audiences: str
+    title: str  # the official name, as files and catalogues title them
+    category: str  # the category code a record gets
+    audiences: str  # Service.audiences of a new record
 
 
 DATASETS = {
     "care_service": Dataset("care_service", "介護サービス事業所一覧", "care_service", ",elderly,"),
     "childcare": Dataset("childcare", "子育て施設一覧", "childcare", ",children,"),
-    "evacuation_site": Dataset("evacuation_site", "指定緊急避難場所一覧", "evacuation_site", ",everyone,"),
+    "evacuation_site": Dataset(
+        "evacuation_site", "指定緊急避難場所一覧", "evacuation_site", ",everyone,"
+    ),
     "public_facility": Dataset("public_facility", "公共施設一覧", "public_facility", ",everyone,"),
     "medical": Dataset("medical", "医療機関一覧", "medical", ",everyone,"),
-}  # fmt: skip
+}
 
-# Categories the import sets; a staff member's other terms on an imported service are kept.
+# Categories the import sets; other terms a staff member put on an imported service stay.
 MANAGED_CATEGORIES = frozenset(
-    {"care_service", "community_care_center", "childcare", "child_rearing_hub",
-     "evacuation_site", "public_facility", "medical"}
-)  # fmt: skip
+    {
+        "care_service",
+        "community_care_center",
+        "childcare",
+        "child_rearing_hub",
+        "evacuation_site",
+        "public_facility",
+        "medical",
+    }
+)
 
-COLUMN_SET_TITLES = {CURRENT: "正式版", RECOMMENDED: "推奨データセット"}
+HAZARDS = ("洪水", "崖崩れ、土石流及び地滑り", "高潮", "地震", "津波", "大規模な火事", "内水氾濫", "火山現象")  # fmt: skip
 
-HAZARDS = ("洪水", "崖崩れ、土石流及び地滑り", "高潮", "地震", "津波", "大規模な火事", "内水氾濫", "火山現象")
-
-# Header name (normalised by `_normalise_header`) → the field it fills. Several names may
-# fill one field: the 正式版 and the 推奨データセット name some columns differently, and
-# real files use variants of their own.
+# Header name (after `_normalise_header`) → the field it fills. Several names may fill one
+# field: the 正式版 and the 推奨データセット name some columns differently, and published
+# files have variants of their own.
 FIELD_OF = {
     "全国地方公共団体コード": "code",
     "都道府県コード又は市区町村コード": "code",
@@ -145,7 +161,6 @@ FIELD_OF = {
     "電話番号": "phone",
     "内線番号": "extension",
     "FAX番号": "fax",
-    "連絡先メールアドレス": "email",
     "法人番号": "corporate_number",
     "法人の名称": "organization",
     "団体名": "organization",
@@ -173,19 +188,28 @@ FIELD_OF = {
     "災害種別_崖崩れ・土石流及び地滑り": "hazard:崖崩れ、土石流及び地滑り",
 }
 
-# Known columns every set may carry that the directory does not use: read, not reported.
+# Columns of the definitions the directory does not use: read without a notice.
 KNOWN_UNUSED = frozenset(
-    {"所在地_全国地方公共団体コード", "町字ID", "POIコード", "事業所番号", "医療機関コード",
-     "定員", "収容定員", "認可等年月日", "一時預かりの有無", "病児保育の有無", "駐車場情報",
-     "病床数", "標高", "画像", "画像_ライセンス", "連絡先FormのURL", "内線番号_FAX"}
-)  # fmt: skip
-
-_HEAD_CURRENT = ("全国地方公共団体コード", "ID", "地方公共団体名")
-_HEAD_RECOMMENDED = ("都道府県コード又は市区町村コード", "NO", "都道府県名", "市区町村名")
-_ADDRESS_CURRENT = ("所在地_全国地方公共団体コード", "町字ID", "所在地_連結表記", "所在地_都道府県",
-                    "所在地_市区町村", "所在地_町字", "所在地_番地以下", "建物名等(方書)", "緯度", "経度")  # fmt: skip
-_ADDRESS_RECOMMENDED = ("住所", "方書", "緯度", "経度")
-_HAZARD_COLUMNS = tuple(f"災害種別_{hazard}" for hazard in HAZARDS)
+    {
+        "所在地_全国地方公共団体コード",
+        "町字ID",
+        "POIコード",
+        "事業所番号",
+        "医療機関コード",
+        "定員",
+        "収容定員",
+        "認可等年月日",
+        "一時預かりの有無",
+        "病児保育の有無",
+        "駐車場情報",
+        "病床数",
+        "標高",
+        "画像",
+        "画像_ライセンス",
+        "連絡先メールアドレス",
+        "連絡先FormのURL",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -193,43 +217,82 @@ class ColumnSet:
     dataset: str
     column_set: str
     columns: tuple[str, ...]  # the definition's columns, in its order
-    # Each requirement is satisfied by any one of its columns (or their variants).
+    # Each requirement is met by any one of its columns, named exactly so (after
+    # `_normalise_header`); the name requirement also by the variants of the name column.
     required: tuple[tuple[str, ...], ...]
+    # Columns only this dataset has; one of them must be there (none: the fallback set).
+    identifying: tuple[str, ...] = ()
 
     @property
     def title(self) -> str:
-        return f"{DATASETS[self.dataset].title} ({COLUMN_SET_TITLES[self.column_set]})"
+        return f"{DATASETS[self.dataset].title}（{COLUMN_SET_TITLES[self.column_set]}）"
 
 
-def _current(dataset: str, middle: tuple, address_then: tuple, identifying: tuple) -> ColumnSet:
-    columns = _HEAD_CURRENT + middle + _ADDRESS_CURRENT + address_then
-    required = (("全国地方公共団体コード",), ("ID",), ("名称",), ("所在地_連結表記", "所在地_町字"),
-                ("緯度",), ("経度",))  # fmt: skip
-    return ColumnSet(dataset, CURRENT, columns, required + ((identifying) and (identifying,)))
+_HEAD_CURRENT = ("全国地方公共団体コード", "ID", "地方公共団体名")
+_HEAD_RECOMMENDED = ("都道府県コード又は市区町村コード", "NO", "都道府県名", "市区町村名")
+_ADDRESS_CURRENT = (
+    "所在地_全国地方公共団体コード",
+    "町字ID",
+    "所在地_連結表記",
+    "所在地_都道府県",
+    "所在地_市区町村",
+    "所在地_町字",
+    "所在地_番地以下",
+    "建物名等(方書)",
+    "緯度",
+    "経度",
+)
+_ADDRESS_RECOMMENDED = ("住所", "方書", "緯度", "経度")
+_HAZARD_COLUMNS = tuple(f"災害種別_{hazard}" for hazard in HAZARDS)
+_NAME_COLUMNS = ("名称", "介護サービス事業所名称", "施設名称")
+_REQUIRED_CURRENT = (
+    ("全国地方公共団体コード",),
+    ("ID",),
+    _NAME_COLUMNS,
+    ("所在地_連結表記", "所在地_連結標記", "所在地_町字"),
+    ("緯度",),
+    ("経度",),
+)
+_REQUIRED_RECOMMENDED = (
+    ("都道府県コード又は市区町村コード", "市区町村コード"),
+    ("NO",),
+    _NAME_COLUMNS,
+    ("住所", "所在地"),
+    ("緯度",),
+    ("経度",),
+)
+_CARE = ("介護サービスの種類", "実施サービス", "サービスの種類", "事業所番号", "介護サービス事業所名称")  # fmt: skip
+_CHILDCARE = ("受入年齢", "一時預かりの有無", "認可等年月日", "収容定員", "病児保育の有無")
+_MEDICAL = ("診療曜日", "医療機関の種類", "医療機関コード", "診療科目", "診療開始時間")
+_EVACUATION = (*_HAZARD_COLUMNS, "想定収容人数", "指定避難所との重複")
+
+
+def _current(dataset: str, names: tuple, rest: tuple, identifying: tuple) -> ColumnSet:
+    columns = _HEAD_CURRENT + names + _ADDRESS_CURRENT + rest
+    return ColumnSet(dataset, CURRENT, columns, _REQUIRED_CURRENT, identifying)
 
 
 def _recommended(dataset: str, columns: tuple, identifying: tuple) -> ColumnSet:
-    required = (("都道府県コード又は市区町村コード", "市区町村コード"), ("NO",), ("名称",), ("住所",),
-                ("緯度",), ("経度",))  # fmt: skip
-    return ColumnSet(dataset, RECOMMENDED, columns, required + ((identifying) and (identifying,)))
+    return ColumnSet(dataset, RECOMMENDED, columns, _REQUIRED_RECOMMENDED, identifying)
 
 
-# The column lists: see tests/fixtures/opendata/README.md for where each one comes from.
+# Where each list comes from: tests/fixtures/opendata/README.md.
 COLUMN_SETS = (
     _current(
         "care_service",
         ("名称", "名称_カナ", "名称_英語", "介護サービスの種類"),
         ("電話番号", "内線番号", "FAX番号", "法人番号", "法人の名称", "事業所番号", "利用可能曜日",
          "開始時間", "終了時間", "利用可能日時特記事項", "定員", "URL", "備考"),
-        ("介護サービスの種類", "事業所番号"),
+        _CARE,
     ),
     _recommended(
         "care_service",
-        _HEAD_RECOMMENDED + ("介護サービス事業所名称", "介護サービス事業所名称_カナ", "実施サービス")
+        _HEAD_RECOMMENDED
+        + ("介護サービス事業所名称", "介護サービス事業所名称_カナ", "実施サービス")
         + _ADDRESS_RECOMMENDED
         + ("電話番号", "内線番号", "FAX番号", "法人番号", "法人の名称", "事業所番号", "利用可能曜日",
            "利用可能曜日特記事項", "定員", "URL", "備考"),
-        ("介護サービスの種類", "事業所番号"),
+        _CARE,
     ),
     _current(
         "childcare",
@@ -237,7 +300,7 @@ COLUMN_SETS = (
         ("アクセス方法", "駐車場情報", "電話番号", "内線番号", "FAX番号", "法人番号", "団体名",
          "認可等年月日", "収容定員", "受入年齢", "利用可能曜日", "開始時間", "終了時間",
          "利用可能日時特記事項", "一時預かりの有無", "病児保育の有無", "URL", "備考"),
-        ("受入年齢", "一時預かりの有無", "認可等年月日", "収容定員"),
+        _CHILDCARE,
     ),
     _recommended(
         "childcare",
@@ -245,21 +308,21 @@ COLUMN_SETS = (
         + ("アクセス方法", "駐車場情報", "電話番号", "内線番号", "FAX番号", "法人番号", "団体名",
            "認可等年月日", "収容定員", "受入年齢", "利用可能曜日", "開始時間", "終了時間",
            "利用可能日時特記事項", "一時預かりの有無", "URL", "備考"),
-        ("受入年齢", "一時預かりの有無", "認可等年月日", "収容定員"),
+        _CHILDCARE,
     ),
     _current(
         "evacuation_site",
         ("名称", "名称_カナ", "名称_英語"),
         ("標高", "電話番号", "内線番号", *_HAZARD_COLUMNS, "指定避難所との重複", "想定収容人数",
          "対象となる町会・自治会", "URL", "備考"),
-        _HAZARD_COLUMNS,
+        _EVACUATION,
     ),
     _recommended(
         "evacuation_site",
         ("NO", "名称", "名称_カナ", "住所", "方書", "緯度", "経度", "標高", "電話番号", "内線番号",
          "市区町村コード", "都道府県名", "市区町村名", *_HAZARD_COLUMNS, "指定避難所との重複",
          "想定収容人数", "対象となる町会・自治会", "URL", "備考"),
-        _HAZARD_COLUMNS,
+        _EVACUATION,
     ),
     _current(
         "public_facility",
@@ -281,7 +344,7 @@ COLUMN_SETS = (
         ("電話番号", "内線番号", "FAX番号", "法人番号", "法人の名称", "医療機関コード", "診療曜日",
          "診療開始時間", "診療終了時間", "診療日時特記事項", "時間外における対応", "診療科目",
          "病床数", "URL", "備考"),
-        ("診療曜日", "医療機関の種類", "医療機関コード", "診療科目"),
+        _MEDICAL,
     ),
     _recommended(
         "medical",
@@ -289,7 +352,7 @@ COLUMN_SETS = (
         + ("電話番号", "内線番号", "FAX番号", "法人番号", "法人の名称", "医療機関コード", "診療曜日",
            "診療開始時間", "診療終了時間", "診療日時特記事項", "時間外における対応", "診療科目",
            "病床数", "URL", "備考"),
-        ("診療曜日", "医療機関の種類", "医療機関コード", "診療科目"),
+        _MEDICAL,
     ),
 )  # fmt: skip
 
@@ -309,11 +372,19 @@ class Problem:
     message: str
     severity: str
     related_lines: tuple[int, ...] = ()
+    # For programs: e.g. the nearest column set and its missing columns for "unknown_header".
+    detail: dict = field(default_factory=dict, compare=False)
 
     def as_dict(self) -> dict:
-        return {"line": self.line, "column": self.column, "code": self.code,
-                "message": self.message, "severity": self.severity,
-                "related_lines": list(self.related_lines)}  # fmt: skip
+        return {
+            "line": self.line,
+            "column": self.column,
+            "code": self.code,
+            "message": self.message,
+            "severity": self.severity,
+            "related_lines": list(self.related_lines),
+            "detail": self.detail,
+        }
 
 
 @dataclass(frozen=True)
@@ -331,8 +402,8 @@ class ScheduleSpec:
     bymonthday: str
     opens_at: time | None
     closes_at: time | None
-    valid_from: object
-    valid_to: object
+    valid_from: date | None
+    valid_to: date | None
     closed_on_holidays: bool
     description: str
     notes: str
@@ -370,15 +441,16 @@ class Record:
 
 @dataclass
 class ParsedFile:
-    dataset: str
+    dataset: str  # "" when the header matched no dataset
     column_set: str
     encoding: str
     records: list[Record]
     problems: list[Problem]
     tenant_id: int | None = None
     tenant_code: str = ""
-    rows: int = 0  # data rows read (blank and skipped ones included)
-    # Keys of rows that could not become records (errors): not "removed" in a preview.
+    rows: int = 0  # data rows read, blank and skipped ones included
+    # Keys of rows that are in the file but could not become records (errors), so that a
+    # preview does not call their records "removed".
     held_keys: set[str] = field(default_factory=set)
 
     @property
@@ -418,8 +490,12 @@ class RecordChange:
     changes: list[FieldChange] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        return {"key": self.key, "name": self.name, "line": self.line,
-                "changes": [dataclasses.asdict(c) for c in self.changes]}  # fmt: skip
+        return {
+            "key": self.key,
+            "name": self.name,
+            "line": self.line,
+            "changes": [dataclasses.asdict(change) for change in self.changes],
+        }
 
 
 @dataclass
@@ -436,8 +512,12 @@ class ImportDiff:
 
     @property
     def counts(self) -> dict[str, int]:
-        return {"added": len(self.added), "changed": len(self.changed),
-                "removed": len(self.removed), "unchanged": self.unchanged}  # fmt: skip
+        return {
+            "added": len(self.added),
+            "changed": len(self.changed),
+            "removed": len(self.removed),
+            "unchanged": self.unchanged,
+        }
 
     @property
     def has_errors(self) -> bool:
@@ -448,10 +528,13 @@ class ImportDiff:
         severities = Counter(p.severity for p in self.problems)
         return {
             "dataset": self.dataset,
+            "dataset_title": DATASETS[self.dataset].title if self.dataset in DATASETS else "",
             "column_set": self.column_set,
+            "column_set_title": COLUMN_SET_TITLES.get(self.column_set, ""),
             "encoding": self.encoding,
             "counts": self.counts,
             "severity_counts": {s: severities.get(s, 0) for s in SEVERITIES},
+            "has_errors": self.has_errors,
             "problems": [p.as_dict() for p in self.problems[:PROBLEM_LIMIT]],
             "problem_count": len(self.problems),
             "added": [r.as_dict() for r in self.added[:LIST_LIMIT]],
@@ -473,11 +556,10 @@ class OpenDataError(ValidationError):
 
 
 def _normalise_header(name: str) -> str:
-    """Full-width to half-width, no spaces, and the geodetic remark off 緯度 / 経度."""
+    """Full width to half width, no spaces, no quotes, 緯度(世界測地系) → 緯度."""
     text = unicodedata.normalize("NFKC", name or "").replace("\ufeff", "")
     text = re.sub(r"\s+", "", text).strip("\"'")
-    text = re.sub(r"^(緯度|経度)\(.*\)$", r"\1", text)
-    return text
+    return re.sub(r"^(緯度|経度)\(.*\)$", r"\1", text)
 
 
 def _nfkc(value: str) -> str:
@@ -489,116 +571,118 @@ def _clean(value: str | None) -> str:
 
 
 def _choose_column_set(header: list[str]) -> tuple[ColumnSet | None, ColumnSet, list[str]]:
-    """The set the header matches best, the nearest set overall, and what that one lacks."""
+    """The set the header matches, the nearest set, and the requirements that one lacks.
+
+    A set matches when its required columns and one of its identifying columns are there;
+    among matching sets the one naming most of the header wins (a variant counts half).
+    """
     names = set(header)
-    fields = {FIELD_OF.get(name) for name in names} - {None}
-
-    def satisfied(requirement: tuple[str, ...]) -> bool:
-        return any(c in names or (FIELD_OF.get(c) and FIELD_OF[c] in fields) for c in requirement)
-
     scored = []
     for order, column_set in enumerate(COLUMN_SETS):
-        variants = {FIELD_OF.get(c, c) for c in column_set.columns}
-        matched = sum(1 for name in names if name in column_set.columns)
-        matched += sum(
-            1 for name in names if name not in column_set.columns and FIELD_OF.get(name) in variants
+        missing = [r for r in column_set.required if not any(c in names for c in r)]
+        if column_set.identifying and not any(c in names for c in column_set.identifying):
+            missing.append(column_set.identifying)
+        fields = {FIELD_OF.get(c, c) for c in column_set.columns}
+        score = sum(
+            1.0 if name in column_set.columns else 0.5 if FIELD_OF.get(name) in fields else 0.0
+            for name in names
         )
-        # The identifying columns must be named as the definitions name them (kind is shared).
-        missing = [r for r in column_set.required if not satisfied(r)]
-        if column_set.required[-1] not in ((), None) and len(column_set.required) > 6:
-            identifying = column_set.required[-1]
-            if not any(c in names for c in identifying) and identifying not in missing:
-                missing.append(identifying)
-        scored.append((len(missing) == 0, -len(missing), matched, -order, column_set, missing))
+        scored.append((not missing, -len(missing), score, -order, column_set, missing))
     scored.sort(key=lambda item: item[:4], reverse=True)
-    best = scored[0]
-    chosen = best[4] if best[0] else None
-    missing = [" / ".join(requirement) for requirement in best[5]]
-    return chosen, best[4], missing
-
-
-def _rows(text: str) -> Iterator[list[str]]:
-    yield from csv.reader(io.StringIO(text, newline=""))
+    matched, _count, _score, _order, nearest, missing = scored[0]
+    return (nearest if matched else None), nearest, [" / ".join(r) for r in missing]
 
 
 def read_open_data(data: bytes, *, tenant: Tenant) -> ParsedFile:
     """Decode, detect the dataset from the header and check every row. Saves nothing."""
+
+    def failed(line, code, message, encoding="", detail=None):
+        problem = Problem(line, "", code, message, ERROR, detail=detail or {})
+        return ParsedFile("", "", encoding, [], [problem], tenant.pk, tenant.code)
+
     try:
         text, encoding = decode_csv_bytes(data)
-    except CsvEncodingError:
-        return ParsedFile("", "", "", [], [Problem(
-            None, "", "undecodable",
-            _("The file is neither UTF-8 nor Shift_JIS (CP932) text; save it as CSV in one of "
-              "them and upload it again."),
-            ERROR)], tenant_id=tenant.pk, tenant_code=tenant.code)  # fmt: skip
-    rows = _rows(text)
+    except CsvEncodingError:  # neither UTF-8 nor CP932
+        return failed(
+            None,
+            "undecodable",
+            _(
+                "The file is neither UTF-8 nor Shift_JIS (CP932) text; save it as CSV in one "
+                "of them and upload it again. Nothing was saved."
+            ),
+        )
+    if encoding == "utf-8-sig" and not data.startswith(codecs.BOM_UTF8):
+        encoding = "utf-8"
+    rows = csv.reader(io.StringIO(text, newline=""))
     try:
-        raw_header = next(rows)
-    except StopIteration:
-        raw_header = []
+        raw_header = next(rows, [])
     except csv.Error:
         raw_header = []
     header = [_normalise_header(cell) for cell in raw_header]
     if not any(header):
-        return ParsedFile("", "", encoding, [], [Problem(
-            1, "", "empty_file", _("Line 1: the file has no header row."), ERROR)],
-            tenant_id=tenant.pk, tenant_code=tenant.code)  # fmt: skip
+        return failed(1, "empty_file", _("Line 1: the file has no header row."), encoding)
     chosen, nearest, missing = _choose_column_set(header)
     if chosen is None:
         message = _(
             "Line 1: the header does not match any dataset this import knows. It is closest to "
             "%(title)s, which also needs the columns: %(missing)s."
-        ) % {"title": nearest.title, "missing": "、".join(missing)}
-        return ParsedFile("", "", encoding, [], [Problem(1, "", "unknown_header", message, ERROR)],
-                          tenant_id=tenant.pk, tenant_code=tenant.code)  # fmt: skip
-    reader = _RowReader(chosen, header, raw_header, tenant, encoding)
-    return reader.read(rows)
+        ) % {"title": nearest.title, "missing": ", ".join(missing)}
+        detail = {
+            "nearest": {"dataset": nearest.dataset, "column_set": nearest.column_set},
+            "missing": missing,
+        }
+        return failed(1, "unknown_header", message, encoding, detail)
+    return _RowReader(chosen, header, raw_header, tenant, encoding).read(rows)
 
 
 @dataclass
 class _Cell:
     value: str
-    column: str
+    column: str  # the column's name as the file writes it ("" when the file has none)
 
 
 class _RowReader:
     def __init__(self, column_set: ColumnSet, header, raw_header, tenant: Tenant, encoding: str):
         self.column_set = column_set
+        self.recommended = column_set.column_set == RECOMMENDED
         self.dataset = DATASETS[column_set.dataset]
         self.tenant = tenant
         self.encoding = encoding
         self.problems: list[Problem] = []
-        # field → (index, column name as written); the first column naming a field wins.
+        self.error_count = 0
+        # field → (position, column name as written); the first column naming a field wins.
         self.index: dict[str, tuple[int, str]] = {}
         for position, (name, raw) in enumerate(zip(header, raw_header, strict=False)):
             written = raw.strip().lstrip("\ufeff") or name
             target = FIELD_OF.get(name)
+            if not name:
+                continue
             if target and target not in self.index:
                 self.index[target] = (position, written)
-            elif name in KNOWN_UNUSED or (target and name in column_set.columns):
-                continue
-            elif not name:
-                continue
-            else:
-                reason = (
-                    _("Line 1: the column %(column)s appears twice; the first one is used.")
-                    if target
-                    else _("Line 1: the column %(column)s is not part of %(title)s and is ignored.")
-                )
-                self.problems.append(Problem(1, written, "ignored_column", reason % {
-                    "column": written, "title": column_set.title}, WARNING))  # fmt: skip
+            elif target:
+                first = self.index[target][1]
+                self.add(1, written, "ignored_column", _(
+                    "Line 1: the column %(column)s says the same as %(first)s; only the first "
+                    "of them is read."
+                ) % {"column": written, "first": first}, WARNING)  # fmt: skip
+            elif name not in column_set.columns and name not in KNOWN_UNUSED:
+                self.add(1, written, "ignored_column", _(
+                    "Line 1: the column %(column)s is not part of %(title)s and is ignored."
+                ) % {"column": written, "title": column_set.title}, WARNING)  # fmt: skip
 
     def cell(self, row: list[str], name: str) -> _Cell:
         position, column = self.index.get(name, (None, ""))
         value = row[position] if position is not None and position < len(row) else ""
         return _Cell(_clean(value), column)
 
-    def add(self, line, column, code, message, severity, related=()):
+    def add(self, line, column, code, message, severity, related=()) -> None:
+        if severity == ERROR:
+            self.error_count += 1
         self.problems.append(Problem(line, column, code, message, severity, tuple(related)))
 
     def read(self, rows: Iterable[list[str]]) -> ParsedFile:
         records: list[Record] = []
-        held: dict[str, list[int]] = defaultdict(list)  # key → lines, for duplicates
+        lines_of: dict[str, list[int]] = defaultdict(list)
         held_keys: set[str] = set()
         count = 0
         try:
@@ -606,53 +690,56 @@ class _RowReader:
                 count += 1
                 record, key = self.read_row(line, row)
                 if key:
-                    held[key].append(line)
+                    lines_of[key].append(line)
                 if record is not None:
                     records.append(record)
                 elif key:
                     held_keys.add(key)
         except csv.Error as error:
-            self.add(count + 2, "", "malformed_csv",
-                     _("Line %(line)d: the CSV cannot be read past this point (%(error)s).")
-                     % {"line": count + 2, "error": error}, ERROR)  # fmt: skip
-        for key, lines in held.items():
-            if len(lines) < 2:
-                continue
-            column = self.index.get("id", (0, ""))[1] if self.column_set.column_set == CURRENT else ""
+            line = count + 2
+            self.add(line, "", "malformed_csv", _(
+                "Line %(line)d: the CSV cannot be read from here on (%(error)s)."
+            ) % {"line": line, "error": error}, ERROR)  # fmt: skip
+        duplicates = {key: lines for key, lines in lines_of.items() if len(lines) > 1}
+        id_column = "" if self.recommended else self.index.get("id", (0, ""))[1]
+        for key, lines in duplicates.items():
             for line in lines:
                 others = [other for other in lines if other != line]
-                self.add(line, column, "duplicate_key",
-                         _("Line %(line)d: the same record as on line %(others)s (%(key)s); each "
-                           "record may appear only once.")
-                         % {"line": line, "others": ", ".join(str(o) for o in others),
-                            "key": key.split(":", 2)[-1]}, ERROR, others)  # fmt: skip
-        duplicate_keys = {key for key, lines in held.items() if len(lines) > 1}
-        records = [r for r in records if r.key not in duplicate_keys]
-        held_keys |= duplicate_keys
+                self.add(line, id_column, "duplicate_key", _(
+                    "Line %(line)d: the same record as on line %(others)s (%(key)s); a record "
+                    "may appear only once."
+                ) % {"line": line, "others": ", ".join(map(str, others)),
+                     "key": key.split(":", 2)[-1]}, ERROR, others)  # fmt: skip
+        records = [r for r in records if r.key not in duplicates]
         self.problems.sort(key=lambda p: (p.line or 0, SEVERITIES.index(p.severity)))
         return ParsedFile(
-            dataset=self.dataset.code, column_set=self.column_set.column_set,
-            encoding=self.encoding, records=records, problems=self.problems,
-            tenant_id=self.tenant.pk, tenant_code=self.tenant.code, rows=count,
-            held_keys=held_keys,
-        )  # fmt: skip
+            dataset=self.dataset.code,
+            column_set=self.column_set.column_set,
+            encoding=self.encoding,
+            records=records,
+            problems=self.problems,
+            tenant_id=self.tenant.pk,
+            tenant_code=self.tenant.code,
+            rows=count,
+            held_keys=held_keys | set(duplicates),
+        )
 
     # ----------------------------------------------------------------- one row
 
     def read_row(self, line: int, row: list[str]) -> tuple[Record | None, str]:
         if not any(cell.strip() for cell in row):
-            self.add(line, "", "blank_row", _("Line %(line)d: the row is blank.") % {"line": line},
-                     SKIPPED)  # fmt: skip
+            message = _("Line %(line)d: the row is blank; it is left out.") % {"line": line}
+            self.add(line, "", "blank_row", message, SKIPPED)
             return None, ""
         if not self.of_tenant(line, row):
             return None, ""
-        errors_before = sum(1 for p in self.problems if p.severity == ERROR)
+        errors_before = self.error_count
         name = self.cell(row, "name")
         if not name.value:
-            self.add(line, name.column, "name_missing",
-                     _("Line %(line)d: the name is empty.") % {"line": line}, ERROR)  # fmt: skip
-        record = Record(line=line, key="", name=name.value)
+            message = _("Line %(line)d: the name is empty.") % {"line": line}
+            self.add(line, name.column, "name_missing", message, ERROR)
         self.too_long(line, name, 200)
+        record = Record(line=line, key="", name=name.value)
         record.kana = self.cell(row, "kana").value[:200]
         record.kind = self.cell(row, "kind").value
         record.category = self.category_for(record.kind)
@@ -660,59 +747,53 @@ class _RowReader:
         self.read_address(line, row, record)
         self.read_coordinates(line, row, record)
         record.phones = tuple(self.read_phones(line, row))
-        record.schedules = tuple(self.read_schedules(line, row, record))
+        record.schedules = tuple(self.read_schedules(line, row))
         self.read_organization(line, row, record)
         self.read_url(line, row, record)
         record.description = self.description(row, record)
         record.transportation = self.cell(row, "access").value
         record.accessibility = self.cell(row, "barrier_free").value
-        record.key = self.key_for(line, row, record)
-        errors_after = sum(1 for p in self.problems if p.severity == ERROR)
-        if errors_after > errors_before:
+        record.key = self.key_for(line, row, record) if record.name else ""
+        if self.error_count > errors_before:
             return None, record.key
         return record, record.key
 
-    def too_long(self, line: int, cell: _Cell, limit: int) -> bool:
-        if len(cell.value) <= limit:
-            return False
-        self.add(line, cell.column, "too_long",
-                 _("Line %(line)d: %(column)s is longer than %(limit)d characters.")
-                 % {"line": line, "column": cell.column, "limit": limit}, ERROR)  # fmt: skip
-        return True
+    def too_long(self, line: int, cell: _Cell, limit: int) -> None:
+        if len(cell.value) > limit:
+            self.add(line, cell.column, "too_long", _(
+                "Line %(line)d: %(column)s is longer than %(limit)d characters."
+            ) % {"line": line, "column": cell.column, "limit": limit}, ERROR)  # fmt: skip
 
     def of_tenant(self, line: int, row: list[str]) -> bool:
-        """Rows of another municipality are skipped; 5- and 6-digit codes are both accepted."""
+        """Rows of another municipality are skipped; the 5-digit code (without the check
+        digit) is accepted, and so is a code that lost its leading zero."""
         cell = self.cell(row, "code")
         code = re.sub(r"\D", "", _nfkc(cell.value))
         tenant_code = self.tenant.code
         if not code:
             return True
-        same = code.lstrip("0") in {tenant_code.lstrip("0"), tenant_code[:5].lstrip("0")}
-        if not same and len(code) in (5, 6) and code.zfill(6)[2:5] == "000":
-            # A prefecture's code (a prefecture publishing for its cities): judge by the city.
+        if code.lstrip("0") in {tenant_code.lstrip("0"), tenant_code[:5].lstrip("0")}:
+            return True
+        base = code[:5] if len(code) == 6 else code.zfill(5)
+        if base[2:] == "000":
+            # A prefecture's code (a prefecture publishing its cities' rows): judge by city.
             city = self.cell(row, "city_name").value or self.cell(row, "city").value
             address = self.cell(row, "address").value
-            same = (city == self.tenant.name) or (
-                not city and self.tenant.name in address[: len(self.tenant.name) + 4]
-            )
-            if same:
+            if city == self.tenant.name or (not city and self.tenant.name in address[:12]):
                 return True
-        if same:
-            return True
-        self.add(line, cell.column, "other_municipality",
-                 _("Line %(line)d: the row belongs to the municipality %(code)s, not to "
-                   "%(tenant)s (%(tenant_code)s); it is left out.")
-                 % {"line": line, "code": cell.value, "tenant": self.tenant.name,
-                    "tenant_code": tenant_code}, SKIPPED)  # fmt: skip
+        self.add(line, cell.column, "other_municipality", _(
+            "Line %(line)d: the row belongs to the municipality %(code)s, not to %(tenant)s "
+            "(%(tenant_code)s); it is left out."
+        ) % {"line": line, "code": cell.value, "tenant": self.tenant.name,
+             "tenant_code": tenant_code}, SKIPPED)  # fmt: skip
         return False
 
     def category_for(self, kind: str) -> str:
         folded = _nfkc(kind)
         if self.dataset.code == "care_service" and "地域包括支援センター" in folded:
             return "community_care_center"
-        if self.dataset.code == "childcare" and any(
-            word in folded for word in ("子育て支援拠点", "子育て支援センター", "子育てひろば")
-        ):
+        hubs = ("子育て支援拠点", "子育て支援センター", "子育てひろば")
+        if self.dataset.code == "childcare" and any(word in folded for word in hubs):
             return "child_rearing_hub"
         return self.dataset.category
 
@@ -720,52 +801,59 @@ class _RowReader:
 
     def read_address(self, line: int, row: list[str], record: Record) -> None:
         joined = self.cell(row, "address")
-        parts = {name: self.cell(row, name) for name in ("pref", "city", "town", "street")}
+        pref, city, town, street = (
+            self.cell(row, n).value for n in ("pref", "city", "town", "street")
+        )
+        town_column = self.cell(row, "town").column
         building = self.cell(row, "building")
-        postal = self.cell(row, "postal_code")
-        pref, city, town, street = (parts[n].value for n in ("pref", "city", "town", "street"))
-        recommended = self.column_set.column_set == RECOMMENDED
         address = joined.value
         if not address and any((pref, city, town, street)):
             if not pref and self.tenant.prefecture:
                 pref = self.tenant.prefecture
             address = pref + city + town + street
-            if building.value and not recommended:
+            if building.value and not self.recommended:
                 address += "\u3000" + building.value
-            self.add(line, joined.column or parts["town"].column, "address_joined",
-                     _("Line %(line)d: the joined address was empty; it was built from its parts: "
-                       "%(address)s.") % {"line": line, "address": address}, FIXED)  # fmt: skip
+            self.add(line, joined.column or town_column, "address_joined", _(
+                "Line %(line)d: the joined address was empty; it was built from its parts: "
+                "%(address)s."
+            ) % {"line": line, "address": address}, FIXED)  # fmt: skip
         elif address:
             prefixed = self.with_prefecture(address)
             if prefixed != address:
-                self.add(line, joined.column, "prefecture_prefixed",
-                         _("Line %(line)d: the address did not start with the prefecture; it now "
-                           "reads %(address)s.") % {"line": line, "address": prefixed}, FIXED)  # fmt: skip
+                self.add(line, joined.column, "prefecture_prefixed", _(
+                    "Line %(line)d: the address did not start with the prefecture; it now reads "
+                    "%(address)s."
+                ) % {"line": line, "address": prefixed}, FIXED)  # fmt: skip
                 address = prefixed
             if not any((pref, city, town, street)):
                 base = address
-                if not recommended and building.value and base.endswith(building.value):
+                if not self.recommended and building.value and base.endswith(building.value):
                     base = base[: -len(building.value)].rstrip(" \u3000")
                 pref, city, town, street = self.split_address(base)
-                if any((pref, city, town, street)) and not recommended:
-                    self.add(line, joined.column, "address_split",
-                             _("Line %(line)d: the address was split into prefecture %(pref)s, "
-                               "city %(city)s and the rest %(rest)s.")
-                             % {"line": line, "pref": pref or "-", "city": city or "-",
-                                "rest": (town + street) or "-"}, FIXED)  # fmt: skip
-        if recommended and building.value:
+                # The 推奨データセット has no parts to fill: splitting is its normal reading.
+                if any((pref, city, town, street)) and not self.recommended:
+                    self.add(line, joined.column, "address_split", _(
+                        "Line %(line)d: the address parts were empty; the address was split into "
+                        "%(pref)s / %(city)s / %(rest)s."
+                    ) % {"line": line, "pref": pref or "-", "city": city or "-",
+                         "rest": (town + street) or "-"}, FIXED)  # fmt: skip
+        else:
+            message = _("Line %(line)d: the address is empty.") % {"line": line}
+            self.add(line, joined.column, "address_missing", message, WARNING)
+        if self.recommended and building.value:
             address = f"{address}\u3000{building.value}" if address else building.value
+        self.too_long(line, _Cell(address, joined.column), 300)
+        self.too_long(line, building, 100)
         record.address = address
         record.prefecture, record.city = pref[:10], city[:50]
         record.town, record.street, record.building = town[:100], street[:100], building.value
-        self.too_long(line, _Cell(address, joined.column), 300)
-        self.too_long(line, building, 100)
+        postal = self.cell(row, "postal_code")
         if postal.value:
             code = normalize_postal_code(postal.value)
             if code is None:
-                self.add(line, postal.column, "postal_code_invalid",
-                         _("Line %(line)d: %(value)s is not a postal code; it is left out.")
-                         % {"line": line, "value": postal.value}, WARNING)  # fmt: skip
+                self.add(line, postal.column, "postal_code_invalid", _(
+                    "Line %(line)d: %(value)s is not a postal code; it is left out."
+                ) % {"line": line, "value": postal.value}, WARNING)  # fmt: skip
             else:
                 record.postal_code = f"{code[:3]}-{code[3:]}"
 
@@ -773,14 +861,12 @@ class _RowReader:
         tenant = self.tenant
         if _PREFECTURE.match(address) or not tenant.prefecture:
             return address
-        if address.startswith(tenant.name):
-            return tenant.prefecture + address
-        if _CITY_START.match(address):
+        if address.startswith(tenant.name) or _ANOTHER_CITY.match(address):
             return tenant.prefecture + address
         return tenant.prefecture + tenant.name + address
 
     def split_address(self, address: str) -> tuple[str, str, str, str]:
-        """Prefecture, city and the rest (町字 up to the first digit, then 番地以下)."""
+        """Prefecture, city, 町字 (up to 〇丁目, else to the first digit) and 番地以下."""
         match = _PREFECTURE.match(address)
         pref = match.group(0) if match else ""
         rest = address[len(pref) :]
@@ -790,8 +876,14 @@ class _RowReader:
             found = _CITY_START.match(rest)
             city = found.group(0) if found else ""
         rest = rest[len(city) :]
+        chome = _CHOME.match(rest)
         digit = re.search(r"[0-9０-９]", rest)
-        town, street = (rest[: digit.start()], rest[digit.start() :]) if digit else (rest, "")
+        if chome:
+            town, street = chome.group(1), rest[chome.end(1) :]
+        elif digit:
+            town, street = rest[: digit.start()], rest[digit.start() :]
+        else:
+            town, street = rest, ""
         if len(town) > 100 or len(street) > 100:
             return pref, city, "", ""
         return pref, city, town.strip(), street.strip()
@@ -802,24 +894,21 @@ class _RowReader:
         lat_cell, lon_cell = self.cell(row, "lat"), self.cell(row, "lon")
         lat_text, lon_text = _nfkc(lat_cell.value), _nfkc(lon_cell.value)
         if not lat_text and not lon_text:
-            self.add(line, lat_cell.column, "no_coordinates",
-                     _("Line %(line)d: no latitude and longitude; the place is listed but not "
-                       "shown on the map.") % {"line": line}, WARNING)  # fmt: skip
+            self.add(line, lat_cell.column, "no_coordinates", _(
+                "Line %(line)d: no latitude and longitude; the place is listed but not shown on "
+                "the map."
+            ) % {"line": line}, WARNING)  # fmt: skip
             return
         values = []
-        for text, cell, code, label in (
+        for text, cell, code, what in (
             (lat_text, lat_cell, "latitude_invalid", _("latitude")),
             (lon_text, lon_cell, "longitude_invalid", _("longitude")),
         ):
-            try:
-                number = float(text)
-                if number != number or number in (float("inf"), float("-inf")):
-                    raise ValueError(text)
-            except ValueError:
-                self.add(line, cell.column, code,
-                         _("Line %(line)d: the %(what)s %(value)s is not a number.")
-                         % {"line": line, "what": label, "value": cell.value or "-"}, ERROR)  # fmt: skip
-                number = None
+            number = _number(text)
+            if number is None:
+                self.add(line, cell.column, code, _(
+                    "Line %(line)d: the %(what)s %(value)s is not a number."
+                ) % {"line": line, "what": what, "value": cell.value or "-"}, ERROR)  # fmt: skip
             values.append(number)
         lat, lon = values
         if lat is None or lon is None:
@@ -828,52 +917,51 @@ class _RowReader:
             record.latitude, record.longitude = lat, lon
         elif _in_japan(lon, lat):
             record.latitude, record.longitude = lon, lat
-            self.add(line, lat_cell.column, "coordinates_swapped",
-                     _("Line %(line)d: latitude and longitude were swapped (%(lat)s, %(lon)s); they "
-                       "were put back.") % {"line": line, "lat": lat_text, "lon": lon_text}, FIXED)  # fmt: skip
+            self.add(line, lat_cell.column, "coordinates_swapped", _(
+                "Line %(line)d: latitude and longitude were swapped (%(lat)s, %(lon)s); they were "
+                "put back."
+            ) % {"line": line, "lat": lat_text, "lon": lon_text}, FIXED)  # fmt: skip
         else:
             if not LAT_RANGE[0] <= lat <= LAT_RANGE[1]:
-                self.add(line, lat_cell.column, "latitude_outside_japan",
-                         _("Line %(line)d: the latitude %(value)s is outside Japan.")
-                         % {"line": line, "value": lat_text}, ERROR)  # fmt: skip
+                self.add(line, lat_cell.column, "latitude_outside_japan", _(
+                    "Line %(line)d: the latitude %(value)s is outside Japan."
+                ) % {"line": line, "value": lat_text}, ERROR)  # fmt: skip
             if not LON_RANGE[0] <= lon <= LON_RANGE[1]:
-                self.add(line, lon_cell.column, "longitude_outside_japan",
-                         _("Line %(line)d: the longitude %(value)s is outside Japan.")
-                         % {"line": line, "value": lon_text}, ERROR)  # fmt: skip
+                self.add(line, lon_cell.column, "longitude_outside_japan", _(
+                    "Line %(line)d: the longitude %(value)s is outside Japan."
+                ) % {"line": line, "value": lon_text}, ERROR)  # fmt: skip
 
-    # ----------------------------------------------------------------- phones
+    # ----------------------------------------------------------------- telephone
 
     def read_phones(self, line: int, row: list[str]) -> Iterator[PhoneSpec]:
         extension = _nfkc(self.cell(row, "extension").value)[:10]
-        for field_name, kind in (("phone", PhoneKind.VOICE), ("fax", PhoneKind.FAX)):
-            cell = self.cell(row, field_name)
-            if not cell.value:
-                continue
-            for written in re.split(r"[、,，;；/／]|\s{2,}|\n", cell.value):
+        for name, kind in (("phone", PhoneKind.VOICE.value), ("fax", PhoneKind.FAX.value)):
+            cell = self.cell(row, name)
+            for written in _PHONE_SEPARATORS.split(cell.value):
                 written = written.strip()
                 if not written:
                     continue
                 number, fixed = normalise_phone(written)
                 digits = re.sub(r"\D", "", number)
-                if len(number) > 30:
-                    self.add(line, cell.column, "phone_invalid",
-                             _("Line %(line)d: %(value)s is not a telephone number; it is left out.")
-                             % {"line": line, "value": written}, WARNING)  # fmt: skip
+                if len(number) > 30 or not digits:
+                    self.add(line, cell.column, "phone_invalid", _(
+                        "Line %(line)d: %(value)s is not a telephone number; it is left out."
+                    ) % {"line": line, "value": written}, WARNING)  # fmt: skip
                     continue
                 if not (digits.startswith("0") and len(digits) in (10, 11)):
-                    self.add(line, cell.column, "phone_unusual",
-                             _("Line %(line)d: the number %(value)s does not have the 10 or 11 "
-                               "digits of a Japanese telephone number; it is kept as written.")
-                             % {"line": line, "value": written}, WARNING)  # fmt: skip
+                    self.add(line, cell.column, "phone_unusual", _(
+                        "Line %(line)d: the number %(value)s does not have the 10 or 11 digits of "
+                        "a Japanese telephone number; it is kept as written."
+                    ) % {"line": line, "value": written}, WARNING)  # fmt: skip
                 elif fixed:
-                    self.add(line, cell.column, "phone_normalised",
-                             _("Line %(line)d: the number %(value)s was rewritten as %(number)s.")
-                             % {"line": line, "value": written, "number": number}, FIXED)  # fmt: skip
+                    self.add(line, cell.column, "phone_normalised", _(
+                        "Line %(line)d: the number %(value)s was rewritten as %(number)s."
+                    ) % {"line": line, "value": written, "number": number}, FIXED)  # fmt: skip
                 yield PhoneSpec(number, extension if kind == PhoneKind.VOICE else "", kind)
 
-    # ----------------------------------------------------------------- schedules
+    # ----------------------------------------------------------------- opening hours
 
-    def read_schedules(self, line: int, row: list[str], record: Record) -> list[ScheduleSpec]:
+    def read_schedules(self, line: int, row: list[str]) -> list[ScheduleSpec]:
         days, opens, closes = (self.cell(row, n) for n in ("days", "opens", "closes"))
         note = self.cell(row, "schedule_note")
         if not (days.value or opens.value or closes.value):
@@ -882,31 +970,31 @@ class _RowReader:
         for cell in (opens, closes):
             value, fixed = _excel_time(cell.value)
             if fixed:
-                self.add(line, cell.column, "time_fraction",
-                         _("Line %(line)d: the time %(value)s was written as a fraction of a day; "
-                           "it was read as %(time)s.")
-                         % {"line": line, "value": cell.value, "time": value}, FIXED)  # fmt: skip
+                self.add(line, cell.column, "time_fraction", _(
+                    "Line %(line)d: the time %(value)s was written as a fraction of a day; it was "
+                    "read as %(time)s."
+                ) % {"line": line, "value": cell.value, "time": value}, FIXED)  # fmt: skip
             times.append(value)
         try:
             rules = _parse_schedule(days.value, times[0], times[1], note.value)
         except ScheduleParseError as error:
             column = days.column if days.value else (opens.column or closes.column)
-            self.add(line, column, "schedule_invalid",
-                     _("Line %(line)d: the opening days and hours cannot be read (%(reason)s).")
-                     % {"line": line, "reason": str(error)}, ERROR)  # fmt: skip
+            self.add(line, column, "schedule_invalid", _(
+                "Line %(line)d: the opening days and hours cannot be read (%(reason)s)."
+            ) % {"line": line, "reason": error}, ERROR)  # fmt: skip
             return []
-        return [dataclasses.replace(rule, notes=note.value[:2000]) for rule in rules]
+        return [dataclasses.replace(rule, notes=note.value) for rule in rules]
 
-    # ----------------------------------------------------------------- organization, url
+    # ----------------------------------------------------------------- the rest
 
     def read_organization(self, line: int, row: list[str], record: Record) -> None:
         name = self.cell(row, "organization")
         number = self.cell(row, "corporate_number")
         digits = re.sub(r"\D", "", _nfkc(number.value))
         if number.value and len(digits) != 13:
-            self.add(line, number.column, "corporate_number_invalid",
-                     _("Line %(line)d: %(value)s is not a 13-digit corporate number; it is left out.")
-                     % {"line": line, "value": number.value}, WARNING)  # fmt: skip
+            self.add(line, number.column, "corporate_number_invalid", _(
+                "Line %(line)d: %(value)s is not a 13-digit corporate number; it is left out."
+            ) % {"line": line, "value": number.value}, WARNING)  # fmt: skip
             digits = ""
         if name.value:
             record.organization_name = name.value[:200]
@@ -922,23 +1010,16 @@ class _RowReader:
                 raise ValidationError("too long")
             _URL(value)
         except ValidationError:
-            self.add(line, cell.column, "url_invalid",
-                     _("Line %(line)d: %(value)s is not a web address; it is left out.")
-                     % {"line": line, "value": cell.value}, WARNING)  # fmt: skip
+            self.add(line, cell.column, "url_invalid", _(
+                "Line %(line)d: %(value)s is not a web address; it is left out."
+            ) % {"line": line, "value": cell.value}, WARNING)  # fmt: skip
             return
         record.url = value
 
     def description(self, row: list[str], record: Record) -> str:
-        """The 説明 and 備考, after what the dataset says of the place (kind, ages, …)."""
+        """What the dataset says of the place (kind, ages, hazards, …), then 説明 and 備考."""
         lines = []
-        labelled = {
-            "care_service": (("kind", "サービスの種類"),),
-            "childcare": (("kind", "種別"), ("ages", "受入年齢")),
-            "medical": (("kind", "種類"), ("departments", "診療科目"), ("after_hours", "時間外の対応")),
-            "public_facility": (("alias", "通称"),),
-            "evacuation_site": (("capacity", "想定収容人数"), ("target_area", "対象となる町会・自治会")),
-        }[self.dataset.code]  # fmt: skip
-        for name, label in labelled:
+        for name, label in _DESCRIBED[self.dataset.code]:
             value = self.cell(row, name).value
             if value:
                 lines.append(f"{label}: {value}")
@@ -952,39 +1033,57 @@ class _RowReader:
             value = self.cell(row, name).value
             if value:
                 lines.append(value)
-        if not record.schedules:
-            note = self.cell(row, "schedule_note").value
-            if note:
-                lines.append(note)
+        note = self.cell(row, "schedule_note").value
+        if note and not record.schedules:  # with rules, the note is kept on them
+            lines.append(note)
         return "\n".join(lines)
 
     def key_for(self, line: int, row: list[str], record: Record) -> str:
         prefix = f"{self.dataset.code}:{self.tenant.code}:"
         identifier = _nfkc(self.cell(row, "id").value)
-        if self.column_set.column_set == CURRENT and identifier:
+        if not self.recommended and identifier:
             key = prefix + identifier
         else:
-            if self.column_set.column_set == CURRENT and record.name:
-                self.add(line, self.index.get("id", (0, ""))[1], "id_missing",
-                         _("Line %(line)d: the ID is empty; the record is recognised by its name "
-                           "and address instead.") % {"line": line}, FIXED)  # fmt: skip
-            base_address = record.address
-            if record.building and base_address.endswith(record.building):
-                base_address = base_address[: -len(record.building)]
-            key = prefix + fold(record.name) + "|" + fold(base_address)
+            if not self.recommended:
+                self.add(line, self.index.get("id", (0, ""))[1], "id_missing", _(
+                    "Line %(line)d: the ID is empty; the record is recognised by its name and "
+                    "address instead."
+                ) % {"line": line}, FIXED)  # fmt: skip
+            address = record.address
+            if record.building and address.endswith(record.building):
+                address = address[: -len(record.building)]
+            key = prefix + fold(record.name) + "|" + fold(address)
         if len(key) > 200:
             key = prefix + "sha1:" + hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()
         return key
 
 
+_DESCRIBED = {
+    "care_service": (("kind", "サービスの種類"),),
+    "childcare": (("kind", "種別"), ("ages", "受入年齢")),
+    "medical": (("kind", "種類"), ("departments", "診療科目"), ("after_hours", "時間外の対応")),
+    "public_facility": (("alias", "通称"),),
+    "evacuation_site": (("capacity", "想定収容人数"), ("target_area", "対象となる町会・自治会")),
+}
 _PREFECTURE = re.compile(r"^(東京都|北海道|(?:京都|大阪)府|.{2,3}県)")
 _CITY_START = re.compile(r"^(.{1,6}?郡.{1,6}?[町村]|.{1,6}?市.{1,5}?区|.{1,8}?[市区町村])")
+_CHOME = re.compile(r"^(\D*?[0-9０-９一二三四五六七八九十]+丁目)")
+_ANOTHER_CITY = re.compile(r"^[^0-9０-９\-]{1,6}?[市郡]")
 _URL = URLValidator(schemes=["http", "https"])
-_HYPHENS = re.compile(r"[\u2010-\u2015\u2212\u30fc\uff0d\uff70\u2043\ufe63﹘-]")
+_HYPHENS = re.compile("[\u2010-\u2015\u2043\u2212\u30fc\ufe58\ufe63\uff0d\uff70]")
+_PHONE_SEPARATORS = re.compile(r"[、,，;；/／\n]|\s{2,}|\u3000")
 
 
 def _in_japan(lat: float, lon: float) -> bool:
     return LAT_RANGE[0] <= lat <= LAT_RANGE[1] and LON_RANGE[0] <= lon <= LON_RANGE[1]
+
+
+def _number(text: str) -> float | None:
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return number if number == number and abs(number) != float("inf") else None
 
 
 def _truthy(value: str) -> bool:
@@ -992,7 +1091,8 @@ def _truthy(value: str) -> bool:
 
 
 def normalise_phone(written: str) -> tuple[str, bool]:
-    """NFKC, every dash to "-", brackets to "-": ("０４８（７８６）３２１１" → "048-786-3211")."""
+    """NFKC, every dash to "-", brackets to "-": "０４８（７８６）３２１１" → "048-786-3211".
+    Returns the number and whether it differs from what was written."""
     number = unicodedata.normalize("NFKC", written).strip()
     number = _HYPHENS.sub("-", number)
     number = re.sub(r"^\((\d+)\)", r"\1-", number)
@@ -1003,7 +1103,7 @@ def normalise_phone(written: str) -> tuple[str, bool]:
 
 
 def _excel_time(value: str) -> tuple[str, bool]:
-    """"0.375" (Excel's fraction of a day) → "9:00"; anything else unchanged."""
+    """0.375 (Excel's fraction of a day) → "9:00"; anything else unchanged."""
     text = _nfkc(value)
     if re.fullmatch(r"0?\.\d+", text):
         minutes = round(float(text) * 24 * 60)
@@ -1011,90 +1111,132 @@ def _excel_time(value: str) -> tuple[str, bool]:
     return value, False
 
 
-_SCHEDULE_CACHE: dict[tuple[str, str, str, str], tuple[ScheduleSpec, ...] | ScheduleParseError] = {}
+_SCHEDULE_CACHE: dict[tuple[str, str, str, str], tuple[ScheduleSpec, ...] | Exception] = {}
 
 
 def _parse_schedule(days: str, opens: str, closes: str, note: str) -> tuple[ScheduleSpec, ...]:
     """parse_schedule_text, remembered: a city's file repeats the same few hours."""
     key = (days, opens, closes, note)
     if key not in _SCHEDULE_CACHE:
-        if len(_SCHEDULE_CACHE) > 5000:
+        if len(_SCHEDULE_CACHE) > 10_000:
             _SCHEDULE_CACHE.clear()
         try:
-            specs = parse_schedule_text(days, opens, closes, note)
             _SCHEDULE_CACHE[key] = tuple(
                 ScheduleSpec(
-                    freq=spec.freq, interval=spec.interval or 1, byday=spec.byday or "",
-                    bymonthday=spec.bymonthday or "", opens_at=spec.opens_at,
-                    closes_at=spec.closes_at, valid_from=spec.valid_from, valid_to=spec.valid_to,
+                    freq=spec.freq,
+                    interval=spec.interval or 1,
+                    byday=spec.byday or "",
+                    bymonthday=spec.bymonthday or "",
+                    opens_at=spec.opens_at,
+                    closes_at=spec.closes_at,
+                    valid_from=spec.valid_from,
+                    valid_to=spec.valid_to,
                     closed_on_holidays=spec.closed_on_holidays,
-                    description=(spec.description or "")[:300], notes="",
-                )  # fmt: skip
-                for spec in specs
+                    description=(spec.description or "")[:300],
+                    notes="",
+                )
+                for spec in parse_schedule_text(days, opens, closes, note)
             )
         except ScheduleParseError as error:
             _SCHEDULE_CACHE[key] = error
     found = _SCHEDULE_CACHE[key]
-    if isinstance(found, ScheduleParseError):
+    if isinstance(found, Exception):
         raise found
     return found
 
 
 # --------------------------------------------------------------------------- comparing
 
-
-_SERVICE_FIELDS = ("name", "alternate_name", "description", "url", "audiences")
-_LOCATION_FIELDS = ("name", "alternate_name", "postal_code", "address", "prefecture", "city",
-                    "town", "street", "building", "latitude", "longitude", "transportation",
-                    "accessibility")  # fmt: skip
-_SCHEDULE_FIELDS = ("freq", "interval", "byday", "bymonthday", "opens_at", "closes_at",
-                    "valid_from", "valid_to", "closed_on_holidays", "description", "notes")  # fmt: skip
+# Audiences are set when a record is created; staff may widen them and an import keeps that.
+_SERVICE_FIELDS = ("name", "alternate_name", "description", "url")
+_LOCATION_FIELDS = (
+    "name",
+    "alternate_name",
+    "postal_code",
+    "address",
+    "prefecture",
+    "city",
+    "town",
+    "street",
+    "building",
+    "latitude",
+    "longitude",
+    "transportation",
+    "accessibility",
+)
+_SCHEDULE_FIELDS = (
+    "freq",
+    "interval",
+    "byday",
+    "bymonthday",
+    "opens_at",
+    "closes_at",
+    "valid_from",
+    "valid_to",
+    "closed_on_holidays",
+    "description",
+    "notes",
+)
 
 
 def _labels() -> dict[str, str]:
     return {
-        "name": _("name"), "alternate_name": _("name (kana)"), "description": _("description"),
-        "url": _("web page"), "audiences": _("for"), "organization": _("organization"),
-        "categories": _("categories"), "status": _("status"), "search_text": _("search index"),
-        "location.name": _("place name"), "location.alternate_name": _("place name (kana)"),
-        "location.postal_code": _("postal code"), "location.address": _("address"),
-        "location.prefecture": _("prefecture"), "location.city": _("city"),
-        "location.town": _("town"), "location.street": _("street"),
-        "location.building": _("building"), "location.latitude": _("latitude"),
-        "location.longitude": _("longitude"), "location.transportation": _("how to get there"),
-        "location.accessibility": _("accessibility"), "location.area": _("district"),
+        "name": _("name"),
+        "alternate_name": _("name (kana)"),
+        "description": _("description"),
+        "url": _("web page"),
+        "organization": _("organization"),
+        "categories": _("categories"),
+        "status": _("status"),
+        "search_text": _("search index"),
+        "location.name": _("place name"),
+        "location.alternate_name": _("place name (kana)"),
+        "location.postal_code": _("postal code"),
+        "location.address": _("address"),
+        "location.prefecture": _("prefecture"),
+        "location.city": _("city"),
+        "location.town": _("town"),
+        "location.street": _("street"),
+        "location.building": _("building"),
+        "location.latitude": _("latitude"),
+        "location.longitude": _("longitude"),
+        "location.transportation": _("how to get there"),
+        "location.accessibility": _("accessibility"),
+        "location.area": _("district"),
         "location.school_district": _("junior high school district"),
-        "phones": _("telephone"), "schedules": _("opening hours"),
-    }  # fmt: skip
+        "phones": _("telephone"),
+        "schedules": _("opening hours"),
+    }
 
 
 def _show(value) -> str:
     if value is None:
         return ""
     if isinstance(value, time):
-        return value.strftime("%H:%M")
-    if isinstance(value, float):
-        return f"{value:g}" if abs(value) >= 1000 else f"{value:.6f}".rstrip("0").rstrip(".")
+        return "24:00" if value == time.max else value.strftime("%H:%M")
     return str(value)
 
 
-def _show_phones(phones) -> str:
+def _show_phones(phones: list[tuple]) -> str:
     return ", ".join(
-        ("FAX " if p[2] == PhoneKind.FAX else "") + p[0] + (f" ({p[1]})" if p[1] else "")
-        for p in phones
+        ("FAX " if kind == PhoneKind.FAX else "") + number + (f" ({ext})" if ext else "")
+        for number, ext, kind in phones
     )
 
 
-def _show_schedules(schedules) -> str:
+def _show_schedules(schedules: list[tuple]) -> str:
     shown = []
     for s in schedules:
-        hours = f"{_show(s[4])}-{_show(s[5])}" if s[4] or s[5] else ""
-        shown.append(" ".join(part for part in (s[9] or f"{s[0]} {s[2]}{s[3]}", hours) if part))
+        freq, _interval, byday, bymonthday, opens, closes = s[:6]
+        description = s[9]
+        hours = f"{_show(opens)}-{_show(closes)}" if opens or closes else ""
+        shown.append(description or f"{freq} {byday}{bymonthday} {hours}".strip())
     return "; ".join(shown)
 
 
 class _Areas:
-    """The tenant's districts and junior high school districts, for point lookups in memory."""
+    """The tenant's districts and junior high school districts, for point lookups in memory
+    (one query however many rows; the same test as selectors.areas_containing)."""
 
     def __init__(self, tenant_id: int):
         self.areas = list(
@@ -1104,18 +1246,20 @@ class _Areas:
                 boundary__isnull=False,
             ).only("id", "kind", "name", "boundary", "min_lat", "max_lat", "min_lon", "max_lon")
         )
-        self.names = {a.pk: a.name for a in self.areas}
+        self.names = {area.pk: area.name for area in self.areas}
         self.cache: dict[tuple[float, float], tuple[int | None, int | None]] = {}
 
     def of(self, lat: float | None, lon: float | None) -> tuple[int | None, int | None]:
         if lat is None or lon is None:
             return None, None
         if (lat, lon) not in self.cache:
-            found: dict[str, int | None] = {}
+            found: dict[str, int] = {}
             for area in self.areas:
                 if area.kind in found or area.min_lat is None:
                     continue
-                if not (area.min_lat <= lat <= area.max_lat and area.min_lon <= lon <= area.max_lon):
+                if not (
+                    area.min_lat <= lat <= area.max_lat and area.min_lon <= lon <= area.max_lon
+                ):
                     continue
                 if geo.contains(area.boundary, lat=lat, lon=lon):
                     found[area.kind] = area.pk
@@ -1128,15 +1272,17 @@ class _Areas:
 
 @dataclass
 class _Existing:
-    """What the tenant holds of one dataset, read with a fixed number of queries."""
+    """What the tenant holds of one dataset, read with a fixed number of queries (no IN
+    lists, which SQLite limits)."""
 
     services: dict[str, dict]  # key → values
     locations: dict[str, dict]  # key → values
-    phones: dict[int, list[tuple]]
-    schedules: dict[int, list[tuple]]
-    categories: dict[int, set[str]]
+    phones: dict[int, list[tuple]]  # service id → (number, extension, kind)
+    schedules: dict[int, list[tuple]]  # service id → _SCHEDULE_FIELDS
+    categories: dict[int, set[str]]  # service id → category codes
     organizations_by_number: dict[str, dict]
     organizations_by_name: dict[str, dict]
+    organization_names: dict[int, str]
 
 
 def _load_existing(tenant_id: int, dataset: str) -> _Existing:
@@ -1144,30 +1290,46 @@ def _load_existing(tenant_id: int, dataset: str) -> _Existing:
         row["source_key"]: row
         for row in Service.objects.filter(tenant_id=tenant_id, source_dataset=dataset)
         .order_by("id")
-        .values("id", "source_key", *_SERVICE_FIELDS, "organization_id", "search_text",
-                "status", "is_published", "version")  # fmt: skip
+        .values(
+            "id",
+            "source_key",
+            *_SERVICE_FIELDS,
+            "organization_id",
+            "search_text",
+            "status",
+            "is_published",
+            "version",
+        )
     }
     locations = {
         row["source_key"]: row
-        for row in Location.objects.filter(tenant_id=tenant_id, source_key__startswith=f"{dataset}:")
+        for row in Location.objects.filter(
+            tenant_id=tenant_id, source_key__startswith=f"{dataset}:"
+        )
         .order_by("id")
-        .values("id", "source_key", *_LOCATION_FIELDS, "area_id", "school_district_id",
-                "organization_id")  # fmt: skip
+        .values(
+            "id",
+            "source_key",
+            *_LOCATION_FIELDS,
+            "area_id",
+            "school_district_id",
+            "organization_id",
+        )
     }
     phones: dict[int, list[tuple]] = defaultdict(list)
-    for row in (
+    for service_id, *phone in (
         Phone.objects.filter(tenant_id=tenant_id, service__source_dataset=dataset)
         .order_by("id")
         .values_list("service_id", "number", "extension", "kind")
     ):
-        phones[row[0]].append(tuple(row[1:]))
+        phones[service_id].append(tuple(phone))
     schedules: dict[int, list[tuple]] = defaultdict(list)
-    for row in (
+    for service_id, *rule in (
         Schedule.objects.filter(tenant_id=tenant_id, service__source_dataset=dataset)
         .order_by("id")
         .values_list("service_id", *_SCHEDULE_FIELDS)
     ):
-        schedules[row[0]].append(tuple(row[1:]))
+        schedules[service_id].append(tuple(rule))
     categories: dict[int, set[str]] = defaultdict(set)
     through = Service.categories.through
     for service_id, code in through.objects.filter(
@@ -1176,35 +1338,41 @@ def _load_existing(tenant_id: int, dataset: str) -> _Existing:
         categories[service_id].add(code)
     by_number: dict[str, dict] = {}
     by_name: dict[str, dict] = {}
-    for org in Organization.objects.filter(tenant_id=tenant_id).order_by("id").values(
-        "id", "name", "corporate_number"
+    names: dict[int, str] = {}
+    for org in (
+        Organization.objects.filter(tenant_id=tenant_id)
+        .order_by("id")
+        .values("id", "name", "corporate_number")
     ):
         if org["corporate_number"]:
             by_number.setdefault(org["corporate_number"], org)
         by_name.setdefault(org["name"], org)
-    return _Existing(services, locations, phones, schedules, categories, by_number, by_name)
+        names[org["id"]] = org["name"]
+    return _Existing(services, locations, phones, schedules, categories, by_number, by_name, names)
 
 
 @dataclass
 class _Step:
-    """What happens to one record: its wanted state and, for an existing one, what changes."""
+    """One record of the file: what it should be, and for an existing one what changes."""
 
     record: Record
-    key: str
     service_id: int | None
     location_id: int | None
-    organization: dict | str | None  # an existing organization's values, a new one's name
+    organization: dict | str | None  # an existing organization's values, or a new one's token
     categories: set[str]
     search_text: str
     area_id: int | None
     school_district_id: int | None
-    changes: list[FieldChange]
-    service_changed: set[str] = field(default_factory=set)
+    changes: list[FieldChange] = field(default_factory=list)
     location_changed: bool = False
     phones_changed: bool = False
     schedules_changed: bool = False
     categories_changed: bool = False
     reactivate: bool = False
+
+    @property
+    def key(self) -> str:
+        return self.record.key
 
 
 @dataclass
@@ -1220,7 +1388,7 @@ class _Plan:
 
 def _category_terms(tenant_id: int) -> dict[str, tuple[str, str]]:
     """code → (name, kana): the tenant's own terms, else the default vocabulary (a preview
-    must not create the terms the application will)."""
+    must not create the terms that applying will)."""
     terms = {d.code: (d.name, d.name_kana) for d in DEFAULT_CATEGORIES}
     for code, name, kana in Category.objects.filter(tenant_id=tenant_id).values_list(
         "code", "name", "name_kana"
@@ -1234,35 +1402,34 @@ def _make_plan(parsed: ParsedFile, tenant_id: int) -> _Plan:
     areas = _Areas(tenant_id)
     terms = _category_terms(tenant_id)
     labels = _labels()
-    org_names = {org["id"]: org["name"] for org in existing.organizations_by_name.values()}
-    org_names.update({org["id"]: org["name"] for org in existing.organizations_by_number.values()})
+    search_text = _search_text_function()
     new_organizations: dict[str, tuple[str, str]] = {}
     added: list[_Step] = []
     changed: list[_Step] = []
     unchanged = 0
     for record in parsed.records:
-        organization = _resolve_organization(record, existing, new_organizations)
-        name, kana = terms.get(record.category, ("", ""))
-        search_text = service_search_text(
-            record.name, record.kana, record.description, record.address, name, kana
-        )
-        area_id, school_id = areas.of(record.latitude, record.longitude)
+        term_name, term_kana = terms.get(record.category, ("", ""))
         service = existing.services.get(record.key)
         location = existing.locations.get(record.key)
+        area_id, school_id = areas.of(record.latitude, record.longitude)
         step = _Step(
-            record=record, key=record.key,
+            record=record,
             service_id=service["id"] if service else None,
             location_id=location["id"] if location else None,
-            organization=organization, categories=set(), search_text=search_text,
-            area_id=area_id, school_district_id=school_id, changes=[],
-        )  # fmt: skip
+            organization=_resolve_organization(record, existing, new_organizations),
+            categories={record.category},
+            search_text=search_text(
+                record.name, record.kana, record.description, record.address, term_name, term_kana
+            ),
+            area_id=area_id,
+            school_district_id=school_id,
+        )
         if service is None:
-            step.categories = {record.category}
             added.append(step)
             continue
-        current_categories = existing.categories.get(service["id"], set())
-        step.categories = (current_categories - MANAGED_CATEGORIES) | {record.category}
-        _compare(step, service, location, existing, org_names, areas, labels)
+        kept = existing.categories.get(service["id"], set()) - MANAGED_CATEGORIES
+        step.categories |= kept
+        _compare(step, service, location, existing, areas, labels)
         if step.changes:
             changed.append(step)
         else:
@@ -1277,18 +1444,43 @@ def _make_plan(parsed: ParsedFile, tenant_id: int) -> _Plan:
     return _Plan(parsed.dataset, added, changed, removed, unchanged, existing, new_organizations)
 
 
+def _search_text_function():
+    """service_search_text, with each variant spelling folded once rather than on every call
+    (ten times faster over a whole file). Used only if it agrees with service_search_text on
+    a probe that has every variant; otherwise service_search_text itself."""
+    variants = getattr(search, "_VARIANTS", None)
+    if not variants:
+        return service_search_text
+    folded = [(normalize_for_search(variant), canonical) for variant, canonical in variants]
+
+    @functools.lru_cache(maxsize=100_000)
+    def fast_fold(text: str) -> str:
+        result = normalize_for_search(text)
+        for variant, canonical in folded:
+            result = result.replace(variant, canonical)
+        return result
+
+    def fast(*parts: str | None) -> str:
+        return "|".join(fast_fold(part) for part in parts if part)
+
+    probe = (" ".join(v for v, _c in variants), "ｹｱﾌﾟﾗﾝ　センター", "", "埼玉県桶川市1-2", "ＡＢＣ")
+    return fast if fast(*probe) == service_search_text(*probe) else service_search_text
+
+
 def _resolve_organization(record: Record, existing: _Existing, new: dict) -> dict | str | None:
+    """An organization of the tenant with the same corporate number or name, else a new one
+    (one per name within a file)."""
     if not record.organization_name:
         return None
-    if record.corporate_number and record.corporate_number in existing.organizations_by_number:
+    if record.corporate_number in existing.organizations_by_number:
         return existing.organizations_by_number[record.corporate_number]
     if record.organization_name in existing.organizations_by_name:
         return existing.organizations_by_name[record.organization_name]
+    for token, (name, number) in new.items():
+        if name == record.organization_name or (number and number == record.corporate_number):
+            return token
     token = record.corporate_number or record.organization_name
-    for known, (name, _number) in new.items():
-        if name == record.organization_name:
-            return known
-    new.setdefault(token, (record.organization_name, record.corporate_number))
+    new[token] = (record.organization_name, record.corporate_number)
     return token
 
 
@@ -1300,114 +1492,123 @@ def _record_schedules(record: Record) -> list[tuple]:
     return [tuple(getattr(s, name) for name in _SCHEDULE_FIELDS) for s in record.schedules]
 
 
-def _location_values(step: _Step) -> dict:
-    r = step.record
+def _location_values(record: Record) -> dict:
     return {
-        "name": r.name, "alternate_name": r.kana, "postal_code": r.postal_code,
-        "address": r.address, "prefecture": r.prefecture, "city": r.city, "town": r.town,
-        "street": r.street, "building": r.building, "latitude": r.latitude,
-        "longitude": r.longitude, "transportation": r.transportation,
-        "accessibility": r.accessibility,
-    }  # fmt: skip
+        "name": record.name,
+        "alternate_name": record.kana,
+        "postal_code": record.postal_code,
+        "address": record.address,
+        "prefecture": record.prefecture,
+        "city": record.city,
+        "town": record.town,
+        "street": record.street,
+        "building": record.building,
+        "latitude": record.latitude,
+        "longitude": record.longitude,
+        "transportation": record.transportation,
+        "accessibility": record.accessibility,
+    }
 
 
-def _service_values(step: _Step) -> dict:
-    r = step.record
-    return {"name": r.name, "alternate_name": r.kana, "description": r.description,
-            "url": r.url, "audiences": r.audiences}  # fmt: skip
+def _service_values(record: Record) -> dict:
+    return {
+        "name": record.name,
+        "alternate_name": record.kana,
+        "description": record.description,
+        "url": record.url,
+    }
 
 
-def _compare(step, service, location, existing, org_names, areas, labels) -> None:
-    changes = step.changes
-    for name, new in _service_values(step).items():
+def _organization_id(organization: dict | str | None, created: dict[str, int]) -> int | None:
+    if organization is None:
+        return None
+    if isinstance(organization, dict):
+        return organization["id"]
+    return created[organization]
+
+
+def _compare(step: _Step, service, location, existing: _Existing, areas: _Areas, labels) -> None:
+    record, changes = step.record, step.changes
+
+    def change(name, old, new, label=None):
+        changes.append(FieldChange(name, label or labels[name], _show(old), _show(new)))
+
+    for name, new in _service_values(record).items():
         if service[name] != new:
-            step.service_changed.add(name)
-            changes.append(FieldChange(name, labels[name], _show(service[name]), _show(new)))
-    wanted_org = step.organization
-    old_org_id = service["organization_id"]
-    if isinstance(wanted_org, dict):
-        same = old_org_id == wanted_org["id"]
-        new_name = wanted_org["name"]
-    else:
-        same = wanted_org is None and old_org_id is None
-        new_name = "" if wanted_org is None else wanted_org
-    if not same:
-        step.service_changed.add("organization")
-        changes.append(FieldChange("organization", labels["organization"],
-                                   org_names.get(old_org_id, ""), new_name))  # fmt: skip
+            change(name, service[name], new)
+    wanted = step.organization
+    old_org = service["organization_id"]
+    if isinstance(wanted, str) or old_org != _organization_id(wanted, {}):
+        new_name = (
+            wanted["name"] if isinstance(wanted, dict) else (wanted and record.organization_name)
+        )
+        change("organization", existing.organization_names.get(old_org, ""), new_name or "")
     if service["status"] == ServiceStatus.INACTIVE:
         step.reactivate = True
-        step.service_changed.add("status")
-        changes.append(FieldChange("status", labels["status"], ServiceStatus.INACTIVE.label,
-                                   ServiceStatus.ACTIVE.label))  # fmt: skip
+        change("status", ServiceStatus.INACTIVE.label, ServiceStatus.ACTIVE.label)
     old_categories = existing.categories.get(service["id"], set())
     if old_categories != step.categories:
         step.categories_changed = True
-        changes.append(FieldChange("categories", labels["categories"],
-                                   ", ".join(sorted(old_categories)),
-                                   ", ".join(sorted(step.categories))))  # fmt: skip
+        change("categories", ", ".join(sorted(old_categories)), ", ".join(sorted(step.categories)))
     if location is None:
         step.location_changed = True
-        changes.append(FieldChange("location.address", labels["location.address"], "",
-                                   step.record.address))  # fmt: skip
+        change("location.address", "", record.address)
     else:
-        for name, new in _location_values(step).items():
+        for name, new in _location_values(record).items():
             if location[name] != new:
                 step.location_changed = True
-                label = labels[f"location.{name}"]
-                changes.append(FieldChange(f"location.{name}", label, _show(location[name]),
-                                           _show(new)))  # fmt: skip
+                change(f"location.{name}", location[name], new)
         for name, new in (("area", step.area_id), ("school_district", step.school_district_id)):
             old = location[f"{name}_id"]
             if old != new:
                 step.location_changed = True
-                changes.append(FieldChange(f"location.{name}", labels[f"location.{name}"],
-                                           areas.names.get(old, ""), areas.names.get(new, "")))  # fmt: skip
-        if location["organization_id"] != (wanted_org["id"] if isinstance(wanted_org, dict) else None) \
-                and not isinstance(wanted_org, str):  # fmt: skip
+                change(f"location.{name}", areas.names.get(old, ""), areas.names.get(new, ""))
+        if isinstance(wanted, str) or location["organization_id"] != _organization_id(wanted, {}):
             step.location_changed = True
-        if isinstance(wanted_org, str):
-            step.location_changed = True
-    old_phones = existing.phones.get(service["id"], [])
-    if old_phones != _record_phones(step.record):
+    old_phones, new_phones = existing.phones.get(service["id"], []), _record_phones(record)
+    if old_phones != new_phones:
         step.phones_changed = True
-        changes.append(FieldChange("phones", labels["phones"], _show_phones(old_phones),
-                                   _show_phones(_record_phones(step.record))))  # fmt: skip
-    old_schedules = existing.schedules.get(service["id"], [])
-    if old_schedules != _record_schedules(step.record):
+        change("phones", _show_phones(old_phones), _show_phones(new_phones))
+    old_rules, new_rules = existing.schedules.get(service["id"], []), _record_schedules(record)
+    if old_rules != new_rules:
         step.schedules_changed = True
-        changes.append(FieldChange("schedules", labels["schedules"], _show_schedules(old_schedules),
-                                   _show_schedules(_record_schedules(step.record))))  # fmt: skip
-    if service["search_text"] != step.search_text:
-        step.service_changed.add("search_text")
-        if not changes:
-            changes.append(FieldChange("search_text", labels["search_text"], "", ""))
+        change("schedules", _show_schedules(old_rules), _show_schedules(new_rules))
+    if service["search_text"] != step.search_text and not changes:
+        change("search_text", "", "")
+    if step.location_changed and not changes:
+        # Only the place's organization link moves: still a change to write and to show.
+        change("organization", "", record.organization_name)
 
 
 def _diff_of(parsed: ParsedFile, plan: _Plan, *, applied=False) -> ImportDiff:
     return ImportDiff(
-        dataset=parsed.dataset, column_set=parsed.column_set, encoding=parsed.encoding,
+        dataset=parsed.dataset,
+        column_set=parsed.column_set,
+        encoding=parsed.encoding,
         added=[RecordChange(s.key, s.record.name, s.record.line) for s in plan.added],
-        changed=[RecordChange(s.key, s.record.name, s.record.line, s.changes) for s in plan.changed],
+        changed=[
+            RecordChange(s.key, s.record.name, s.record.line, s.changes) for s in plan.changed
+        ],
         removed=[RecordChange(s["source_key"], s["name"]) for s in plan.removed],
-        unchanged=plan.unchanged, problems=list(parsed.problems), applied=applied,
-    )  # fmt: skip
+        unchanged=plan.unchanged,
+        problems=list(parsed.problems),
+        applied=applied,
+    )
+
+
+def _check_tenant(parsed: ParsedFile, tenant_id: int) -> None:
+    if parsed.tenant_id is not None and parsed.tenant_id != tenant_id:
+        raise ValueError("The file was read for another tenant.")
 
 
 def preview_import(parsed: ParsedFile, *, tenant_id: int) -> ImportDiff:
     """What applying the file would add, change and remove. Saves nothing."""
     _check_tenant(parsed, tenant_id)
     if not parsed.dataset:
-        return ImportDiff(parsed.dataset, parsed.column_set, parsed.encoding, [], [], [], 0,
-                          list(parsed.problems))  # fmt: skip
+        return ImportDiff("", parsed.column_set, parsed.encoding, [], [], [], 0, parsed.problems)
     with tenant_context(tenant_id):
         plan = _make_plan(parsed, tenant_id)
     return _diff_of(parsed, plan)
-
-
-def _check_tenant(parsed: ParsedFile, tenant_id: int) -> None:
-    if parsed.tenant_id is not None and parsed.tenant_id != tenant_id:
-        raise ValueError("The file was read for another tenant.")
 
 
 # --------------------------------------------------------------------------- applying
@@ -1421,11 +1622,11 @@ def _chunks(items: list, size: int = BATCH) -> Iterator[list]:
 def apply_import(
     parsed: ParsedFile, *, actor: policy.Actor, tenant_id: int, check_permission: bool = True
 ) -> ImportDiff:
-    """Write the difference in one transaction. Raises OpenDataError (a ValidationError)
-    listing the problems when any is an error; then nothing is saved.
+    """Write the difference in one transaction and audit it as one event.
 
-    Web and API callers keep `check_permission`; the management command, which acts for the
-    system, passes False explicitly.
+    Raises OpenDataError (a ValidationError carrying `problems`) when any problem is an
+    error; then nothing is saved. Web and API callers keep `check_permission`; the
+    management command, acting for the system, passes False explicitly.
     """
     if check_permission:
         policy.require(actor, "resources.import_resource")
@@ -1437,151 +1638,186 @@ def apply_import(
         plan = _make_plan(parsed, tenant_id)
         _write(plan, tenant_id, categories)
         diff = _diff_of(parsed, plan, applied=True)
-        tenant = Tenant.objects.get(pk=tenant_id)
-        event = event_for(Action.UPDATE, tenant, detail={
-            "operation": "open_data_import", "dataset": parsed.dataset,
-            "column_set": parsed.column_set, "encoding": parsed.encoding, "rows": parsed.rows,
-            **diff.counts, "severity_counts": parsed.severity_counts(),
-        })  # fmt: skip
+        detail = {
+            "operation": "open_data_import",
+            "dataset": parsed.dataset,
+            "column_set": parsed.column_set,
+            "encoding": parsed.encoding,
+            "rows": parsed.rows,
+            **diff.counts,
+            "severity_counts": parsed.severity_counts(),
+        }
+        event = event_for(Action.UPDATE, Tenant.objects.get(pk=tenant_id), detail=detail)
         audit_event(actor, dataclasses.replace(event, tenant_id=tenant_id))
     return diff
 
 
 def _write(plan: _Plan, tenant_id: int, categories: dict[str, Category]) -> None:
     now = timezone.now()
-    organizations = _create_organizations(plan, tenant_id)
+    created = _create_organizations(plan, tenant_id)
 
-    def organization_id(step: _Step) -> int | None:
-        if step.organization is None:
-            return None
-        if isinstance(step.organization, dict):
-            return step.organization["id"]
-        return organizations[step.organization]
-
-    # New services and their places.
-    new_services = [
-        Service(
-            tenant_id=tenant_id, organization_id=organization_id(step),
-            source_dataset=plan.dataset, source_key=step.key, search_text=step.search_text,
-            status=ServiceStatus.ACTIVE, is_published=True, **_service_values(step),
-        )  # fmt: skip
+    # New services, then a place for every record that has none.
+    _insert(Service, [
+        {"tenant_id": tenant_id, "organization_id": _organization_id(step.organization, created),
+         "source_dataset": plan.dataset, "source_key": step.key, "search_text": step.search_text,
+         "audiences": step.record.audiences, **_service_values(step.record)}
         for step in plan.added
-    ]
-    for batch in _chunks(new_services):
-        Service.objects.bulk_create(batch)
-    for step, service in zip(plan.added, new_services, strict=True):
-        step.service_id = service.pk
-    missing_locations = [s for s in plan.added + plan.changed if s.location_id is None]
-    new_locations = [
-        Location(
-            tenant_id=tenant_id, organization_id=organization_id(step), source_key=step.key,
-            area_id=step.area_id, school_district_id=step.school_district_id,
-            **_location_values(step),
-        )  # fmt: skip
-        for step in missing_locations
-    ]
-    for batch in _chunks(new_locations):
-        Location.objects.bulk_create(batch)
-    for step, location in zip(missing_locations, new_locations, strict=True):
-        step.location_id = location.pk
-    links = [
-        ServiceAtLocation(tenant_id=tenant_id, service_id=s.service_id, location_id=s.location_id)
-        for s in missing_locations
-    ]
-    for batch in _chunks(links):
-        ServiceAtLocation.objects.bulk_create(batch, ignore_conflicts=True)
+    ], now)  # fmt: skip
+    if plan.added:
+        ids = dict(
+            Service.objects.filter(tenant_id=tenant_id, source_dataset=plan.dataset)
+            .order_by("id")
+            .values_list("source_key", "id")
+        )
+        for step in plan.added:
+            step.service_id = ids[step.key]
+    homeless = [step for step in plan.added + plan.changed if step.location_id is None]
+    _insert(Location, [
+        {"tenant_id": tenant_id, "organization_id": _organization_id(step.organization, created),
+         "source_key": step.key, "area_id": step.area_id,
+         "school_district_id": step.school_district_id, **_location_values(step.record)}
+        for step in homeless
+    ], now)  # fmt: skip
+    if homeless:
+        ids = dict(
+            Location.objects.filter(tenant_id=tenant_id, source_key__startswith=f"{plan.dataset}:")
+            .order_by("id")
+            .values_list("source_key", "id")
+        )
+        for step in homeless:
+            step.location_id = ids[step.key]
+    _insert(ServiceAtLocation, [
+        {"tenant_id": tenant_id, "service_id": step.service_id, "location_id": step.location_id}
+        for step in homeless
+    ], now)  # fmt: skip
 
-    # Changed services: only the rows and fields that change.
-    changed_services = []
-    for step in plan.changed:
-        service = Service(pk=step.service_id, tenant_id=tenant_id, **_service_values(step))
-        service.organization_id = organization_id(step)
-        service.search_text = step.search_text
-        service.updated_at = now
-        service.version = plan.existing.services[step.key]["version"] + 1
-        if step.reactivate:
-            service.status, service.is_published = ServiceStatus.ACTIVE, True
-        changed_services.append((step, service))
+    # Changed services and places: only the rows that change.
+    housed = {id(step) for step in homeless}
     service_fields = [*_SERVICE_FIELDS, "organization_id", "search_text", "updated_at", "version"]
-    plain = [s for step, s in changed_services if not step.reactivate]
-    revived = [s for step, s in changed_services if step.reactivate]
-    for batch in _chunks(plain):
-        Service.objects.bulk_update(batch, service_fields)
-    for batch in _chunks(revived):
-        Service.objects.bulk_update(batch, [*service_fields, "status", "is_published"])
-    moved = []
-    for step in plan.changed:
-        if step.location_changed and step not in missing_locations:
-            location = Location(pk=step.location_id, tenant_id=tenant_id, **_location_values(step))
-            location.area_id, location.school_district_id = step.area_id, step.school_district_id
-            location.organization_id = organization_id(step)
-            location.updated_at = now
-            moved.append(location)
+    for reactivate, fields in ((False, service_fields),
+                               (True, [*service_fields, "status", "is_published"])):  # fmt: skip
+        _update(Service, fields, [
+            {"id": step.service_id, **_service_values(step.record),
+             "organization_id": _organization_id(step.organization, created),
+             "search_text": step.search_text, "updated_at": now,
+             "version": plan.existing.services[step.key]["version"] + 1,
+             "status": ServiceStatus.ACTIVE, "is_published": True}
+            for step in plan.changed
+            if step.reactivate == reactivate
+        ])  # fmt: skip
     location_fields = [*_LOCATION_FIELDS, "area_id", "school_district_id", "organization_id",
                        "updated_at"]  # fmt: skip
-    for batch in _chunks(moved):
-        Location.objects.bulk_update(batch, location_fields)
+    _update(Location, location_fields, [
+        {"id": step.location_id, **_location_values(step.record), "area_id": step.area_id,
+         "school_district_id": step.school_district_id, "updated_at": now,
+         "organization_id": _organization_id(step.organization, created)}
+        for step in plan.changed
+        if step.location_changed and id(step) not in housed
+    ])  # fmt: skip
 
-    # Phones, schedules and categories: replaced where they change.
-    phone_steps = plan.added + [s for s in plan.changed if s.phones_changed]
-    schedule_steps = plan.added + [s for s in plan.changed if s.schedules_changed]
-    category_steps = plan.added + [s for s in plan.changed if s.categories_changed]
+    # Telephones, opening hours and categories: replaced where they change.
+    through = Service.categories.through
     for batch in _chunks([s.service_id for s in plan.changed if s.phones_changed]):
         Phone.objects.filter(tenant_id=tenant_id, service_id__in=batch).delete()
     for batch in _chunks([s.service_id for s in plan.changed if s.schedules_changed]):
         Schedule.objects.filter(tenant_id=tenant_id, service_id__in=batch).delete()
-    through = Service.categories.through
-    managed_ids = [c.pk for code, c in categories.items() if code in MANAGED_CATEGORIES]
     for batch in _chunks([s.service_id for s in plan.changed if s.categories_changed]):
         through.objects.filter(service_id__in=batch).delete()
-    phones = [
-        Phone(tenant_id=tenant_id, service_id=step.service_id, number=p.number,
-              extension=p.extension, kind=p.kind)  # fmt: skip
-        for step in phone_steps
-        for p in step.record.phones
-    ]
-    for batch in _chunks(phones):
-        Phone.objects.bulk_create(batch)
-    schedules = [
-        Schedule(
-            tenant_id=tenant_id, service_id=step.service_id, location_id=step.location_id,
-            weekday_mask=weekday_mask(s.freq, s.byday, s.bymonthday),
-            **{name: getattr(s, name) for name in _SCHEDULE_FIELDS},
-        )
-        for step in schedule_steps
-        for s in step.record.schedules
-    ]
-    for batch in _chunks(schedules):
-        Schedule.objects.bulk_create(batch)
-    del managed_ids
-    rows = [
-        through(service_id=step.service_id, category_id=categories[code].pk)
-        for step in category_steps
+    _insert(Phone, [
+        {"tenant_id": tenant_id, "service_id": step.service_id, "number": phone.number,
+         "extension": phone.extension, "kind": phone.kind}
+        for step in plan.added + [s for s in plan.changed if s.phones_changed]
+        for phone in step.record.phones
+    ], now)  # fmt: skip
+    _insert(Schedule, [
+        {"tenant_id": tenant_id, "service_id": step.service_id, "location_id": step.location_id,
+         "weekday_mask": weekday_mask(rule.freq, rule.byday, rule.bymonthday),
+         **{name: getattr(rule, name) for name in _SCHEDULE_FIELDS}}
+        for step in plan.added + [s for s in plan.changed if s.schedules_changed]
+        for rule in step.record.schedules
+    ], now)  # fmt: skip
+    _insert(through, [
+        {"service_id": step.service_id, "category_id": categories[code].pk}
+        for step in plan.added + [s for s in plan.changed if s.categories_changed]
         for code in sorted(step.categories)
         if code in categories
-    ]
-    for batch in _chunks(rows):
-        through.objects.bulk_create(batch, ignore_conflicts=True)
+    ], now)  # fmt: skip
 
-    # Removed from the file: unpublished and inactive, never deleted.
-    gone = []
-    for values in plan.removed:
-        service = Service(pk=values["id"], tenant_id=tenant_id)
-        service.status, service.is_published = ServiceStatus.INACTIVE, False
-        service.updated_at, service.version = now, values["version"] + 1
-        gone.append(service)
-    for batch in _chunks(gone):
-        Service.objects.bulk_update(batch, ["status", "is_published", "updated_at", "version"])
+    # Gone from the file: unpublished and inactive, never deleted (history stays).
+    _update(Service, ["status", "is_published", "updated_at", "version"], [
+        {"id": values["id"], "status": ServiceStatus.INACTIVE, "is_published": False,
+         "updated_at": now, "version": values["version"] + 1}
+        for values in plan.removed
+    ])  # fmt: skip
+
+
+_PLAIN_TYPES = frozenset({"CharField", "TextField", "SlugField", "URLField", "EmailField"})
+
+
+def _preparer(field, db):
+    """How a value goes to the database: text as it is, anything else as Django prepares it."""
+    if field.get_internal_type() in _PLAIN_TYPES:
+        return lambda value: value
+    return lambda value: field.get_db_prep_save(value, db)
+
+
+def _insert(model, rows: list[dict], now) -> None:
+    """INSERT with executemany: a fraction of bulk_create's time for tens of thousands of
+    rows. Unset fields take their defaults (uid a new UUID), auto_now(_add) fields `now`."""
+    if not rows:
+        return
+    db = transaction.get_connection()
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    prepare = [(f.attname, _preparer(f, db), _default_of(f, now)) for f in fields]
+    quote = db.ops.quote_name
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 (names from the model)
+        quote(model._meta.db_table),
+        ", ".join(quote(f.column) for f in fields),
+        ", ".join(["%s"] * len(fields)),
+    )
+    params = [
+        [prep(row[name] if name in row else default()) for name, prep, default in prepare]
+        for row in rows
+    ]
+    with db.cursor() as cursor:
+        for batch in _chunks(params, 2000):
+            cursor.executemany(sql, batch)
+
+
+def _default_of(field, now):
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return lambda: now
+    return field.get_default
+
+
+def _update(model, names: list[str], rows: list[dict]) -> None:
+    """UPDATE … WHERE id = %s with executemany, setting only `names` (bulk_update's CASE
+    expressions are slow for thousands of rows, and it would not set updated_at)."""
+    if not rows:
+        return
+    db = transaction.get_connection()
+    fields = [model._meta.get_field(name) for name in names]
+    prepare = [(f.attname, _preparer(f, db)) for f in fields]
+    quote = db.ops.quote_name
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608 (names from the model)
+        quote(model._meta.db_table),
+        ", ".join(f"{quote(f.column)} = %s" for f in fields),
+        quote(model._meta.pk.column),
+    )
+    params = [[prep(row[name]) for name, prep in prepare] + [row["id"]] for row in rows]
+    with db.cursor() as cursor:
+        for batch in _chunks(params, 2000):
+            cursor.executemany(sql, batch)
 
 
 def _create_organizations(plan: _Plan, tenant_id: int) -> dict[str, int]:
-    if not plan.new_organizations:
-        return {}
     rows = [
         Organization(
-            tenant_id=tenant_id, name=name, corporate_number=number,
+            tenant_id=tenant_id,
+            name=name,
+            corporate_number=number,
             source_key=f"{plan.dataset}:org:{number or fold(name)}"[:200],
-        )  # fmt: skip
+        )
         for name, number in plan.new_organizations.values()
     ]
     for batch in _chunks(rows):

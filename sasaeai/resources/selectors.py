@@ -198,11 +198,25 @@ def search_places(
     base = public_places(tenant_id) if queryset is None else queryset
     rows = _filtered(_rows(base), filters, now)
     if filters.near is None:
-        places = [_place(row) for row in rows]
-        places = [p for p in places if not filters.open_now or _is_open(p, now)]
-        places.sort(key=lambda p: (p.service.alternate_name or p.service.name, p.service.pk))
-        return _numbered(places[:limit] if limit else places)
+        rows = rows.order_by("service__alternate_name", "service__name", "service_id")
+        return _numbered(_first_open(rows, now, limit) if filters.open_now else _first(rows, limit))
     return _numbered(_nearest(rows, filters, now, limit))
+
+
+def _first(rows, limit: int | None) -> list[Place]:
+    return [_place(row) for row in (rows[:limit] if limit else rows)]
+
+
+def _first_open(rows, now: datetime, limit: int | None, chunk: int = 500) -> list[Place]:
+    """Rows SQL could only narrow down: test them in chunks until `limit` are open."""
+    found, offset = [], 0
+    while limit is None or len(found) < limit:
+        batch = [_place(row) for row in rows[offset : offset + chunk]]
+        found.extend(p for p in batch if _is_open(p, now))
+        if len(batch) < chunk:
+            break
+        offset += chunk
+    return found[:limit] if limit else found
 
 
 def _nearest(rows, filters: PlaceFilters, now: datetime, limit: int | None) -> list[Place]:
@@ -213,7 +227,9 @@ def _nearest(rows, filters: PlaceFilters, now: datetime, limit: int | None) -> l
     while True:
         candidates = [_place(row) for row in _within_box(rows, lat, lon, radius)]
         for place in candidates:
-            place.distance_m = distance_m(lat, lon, place.location.latitude, place.location.longitude)
+            place.distance_m = distance_m(
+                lat, lon, place.location.latitude, place.location.longitude
+            )
         candidates = [p for p in candidates if p.distance_m <= radius * 1000]
         if filters.open_now:
             candidates = [p for p in candidates if _is_open(p, now)]
@@ -232,7 +248,9 @@ def _all_by_distance(rows, filters: PlaceFilters, now: datetime) -> list[Place]:
         places = [p for p in places if _is_open(p, now)]
     for place in places:
         if place.has_position:
-            place.distance_m = distance_m(lat, lon, place.location.latitude, place.location.longitude)
+            place.distance_m = distance_m(
+                lat, lon, place.location.latitude, place.location.longitude
+            )
     far = float("inf")
     places.sort(
         key=lambda p: (p.distance_m if p.distance_m is not None else far, p.service.alternate_name)

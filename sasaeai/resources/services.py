@@ -142,7 +142,9 @@ def write_service(
         current = Service.objects.select_for_update().get(pk=service.pk)
         if version is not None and current.version != version:
             raise ValidationError(
-                _("Someone else saved this record while you were editing it. Reload and redo your change.")
+                _(
+                    "Someone else saved this record while you were editing it. Reload and redo your change."
+                )
             )
         service.version = current.version + 1
     fields = ("name", "alternate_name", "description", "is_free", "fees_description", "url",

@@ -31,6 +31,9 @@ from sasaeai.resources.models import Audience, Proposal, ProposalKind, ProposalS
 GSI_TILES = "https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png"
 GSI_ATTRIBUTION = "出典：国土地理院（地理院タイル）"
 PAGE_SIZE = 30
+# A search shows at most this many places (nearest first, or by name): enough to choose
+# from on a phone, and a bound on the work a public page can cause.
+MAX_RESULTS = 200
 
 
 def public_page(view):
@@ -150,7 +153,7 @@ def directory(request, tenant):
     if searched:
         filters, origin_label = _filters(form, tenant)
         origin = filters.near
-        places = selectors.search_places(tenant.pk, filters)
+        places = selectors.search_places(tenant.pk, filters, limit=MAX_RESULTS)
     page = Paginator(places, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -164,6 +167,7 @@ def directory(request, tenant):
             "searched": searched,
             "page": page,
             "total": len(places),
+            "capped": len(places) >= MAX_RESULTS,
             "origin_label": origin_label,
             "query_string": query.urlencode(),
             "map_data": {
@@ -203,8 +207,12 @@ def place_detail(request, tenant, service_uid):
                 label for value, label in Audience.choices if value in service.audience_list()
             ],
             "printable": request.GET.get("print") == "1",
-            "map_data": {"config": config, "origin": None, "places": markers,
-                         "boundaries": _boundaries(tenant.pk)},  # fmt: skip
+            "map_data": {
+                "config": config,
+                "origin": None,
+                "places": markers,
+                "boundaries": _boundaries(tenant.pk),
+            },  # fmt: skip
         },
     )
     return _with_tile_origin(response, config)

@@ -135,7 +135,7 @@ def test_resident_page_without_login_sorted_by_distance(world):
     assert data["origin"] is not None
     # Default tiles are GSI's: only that origin is added to the page's image sources.
     csp = response["Content-Security-Policy"]
-    assert "img-src 'self' https://cyberjapandata.gsi.go.jp" in csp
+    assert "img-src 'self' data: https://cyberjapandata.gsi.go.jp" in csp
     assert "script-src 'self';" in csp
 
 
