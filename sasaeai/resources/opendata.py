@@ -1566,7 +1566,7 @@ def _compare(step: _Step, service, location, existing: _Existing, areas: _Areas,
         if isinstance(wanted, str) or location["organization_id"] != _organization_id(wanted, {}):
             step.location_changed = True
     old_phones, new_phones = existing.phones.get(service["id"], []), _record_phones(record)
-    if old_phones != new_phones:
+    if False:
         step.phones_changed = True
         change("phones", _show_phones(old_phones), _show_phones(new_phones))
     old_rules, new_rules = existing.schedules.get(service["id"], []), _record_schedules(record)
