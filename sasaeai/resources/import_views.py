@@ -101,6 +101,14 @@ def preview(request, import_id):
         return redirect("resources:import_preview", import_id=record.pk)
     summary = record.summary or {}
     counts = summary.get("counts", {})
+    previewing = record.status == ImportStatus.PREVIEWED
+    titles = {
+        "added": _("To be added") if previewing else _("Added"),
+        "changed": _("To be changed") if previewing else _("Changed"),
+        "removed": _("To be unpublished (no longer in the file)")
+        if previewing
+        else _("Unpublished"),
+    }
     return render(request, "resources/import_preview.html", {
         "record": record,
         "summary": summary,
@@ -108,18 +116,10 @@ def preview(request, import_id):
         "severity_counts": summary.get("severity_counts", {}),
         "problems": summary.get("problems", []),
         "problem_count": summary.get("problem_count", 0),
-        "lists": [
-            ("added", _("To be added") if record.status == ImportStatus.PREVIEWED else _("Added"),
-             summary.get("added", []), counts.get("added", 0)),
-            ("changed", _("To be changed") if record.status == ImportStatus.PREVIEWED else _("Changed"),
-             summary.get("changed", []), counts.get("changed", 0)),
-            ("removed", _("To be unpublished (no longer in the file)")
-             if record.status == ImportStatus.PREVIEWED else _("Unpublished"),
-             summary.get("removed", []), counts.get("removed", 0)),
-        ],
-        "can_apply": record.status == ImportStatus.PREVIEWED and not summary.get("has_errors"),
-        "is_open": record.status == ImportStatus.PREVIEWED,
-        "limit": opendata.LIST_LIMIT,
+        "lists": [(name, title, summary.get(name, []), counts.get(name, 0))
+                  for name, title in titles.items()],
+        "can_apply": previewing and not summary.get("has_errors"),
+        "is_open": previewing,
     })  # fmt: skip
 
 

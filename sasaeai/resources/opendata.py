@@ -128,6 +128,7 @@ FIELD_OF = {
     "市区町村コード": "code",
     "ID": "id",
     "NO": "id",
+    "No": "id",
     "地方公共団体名": "municipality_name",
     "都道府県名": "prefecture_name",
     "市区町村名": "city_name",
@@ -173,6 +174,7 @@ FIELD_OF = {
     "利用可能日時特記事項": "schedule_note",
     "利用可能曜日特記事項": "schedule_note",
     "診療日時特記事項": "schedule_note",
+    "利用可能時間特記事項": "schedule_note",
     "説明": "explanation",
     "備考": "remarks",
     "URL": "url",
@@ -255,7 +257,7 @@ _REQUIRED_CURRENT = (
 )
 _REQUIRED_RECOMMENDED = (
     ("都道府県コード又は市区町村コード", "市区町村コード"),
-    ("NO",),
+    ("NO", "No"),
     _NAME_COLUMNS,
     ("住所", "所在地"),
     ("緯度",),
@@ -711,6 +713,18 @@ class _RowReader:
                 ) % {"line": line, "others": ", ".join(map(str, others)),
                      "key": key.split(":", 2)[-1]}, ERROR, others)  # fmt: skip
         records = [r for r in records if r.key not in duplicates]
+        if not records and not self.error_count:
+            # Applying would unpublish every record of the dataset: surely the wrong file.
+            if count and any(p.code == "other_municipality" for p in self.problems):
+                self.add(None, "", "no_rows_for_tenant", _(
+                    "No row of the file belongs to %(tenant)s (%(code)s); is it another "
+                    "municipality's file?"
+                ) % {"tenant": self.tenant.name, "code": self.tenant.code}, ERROR)  # fmt: skip
+            else:
+                self.add(None, "", "no_rows", _(
+                    "The file has no rows to import; applying it would unpublish every record "
+                    "of %(title)s."
+                ) % {"title": self.dataset.title}, ERROR)  # fmt: skip
         self.problems.sort(key=lambda p: (p.line or 0, SEVERITIES.index(p.severity)))
         return ParsedFile(
             dataset=self.dataset.code,
@@ -1566,7 +1580,7 @@ def _compare(step: _Step, service, location, existing: _Existing, areas: _Areas,
         if isinstance(wanted, str) or location["organization_id"] != _organization_id(wanted, {}):
             step.location_changed = True
     old_phones, new_phones = existing.phones.get(service["id"], []), _record_phones(record)
-    if False:
+    if old_phones != new_phones:
         step.phones_changed = True
         change("phones", _show_phones(old_phones), _show_phones(new_phones))
     old_rules, new_rules = existing.schedules.get(service["id"], []), _record_schedules(record)

@@ -65,8 +65,7 @@ def generate_open_data_csv(
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(columns)
     corporations = [
-        (f"社会福祉法人{name}会", f"{rng.randrange(10**12, 10**13)}")
-        for name, _kana in _NAMES
+        (f"社会福祉法人{name}会", f"{rng.randrange(10**12, 10**13)}") for name, _kana in _NAMES
     ]
     for number in range(1, rows + 1):
         name, kana = _NAMES[number % len(_NAMES)]

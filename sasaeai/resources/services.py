@@ -15,8 +15,8 @@ from sasaeai.accounts import policy
 from sasaeai.accounts.policy import Actor
 from sasaeai.audit.models import Action
 from sasaeai.audit.services import audit_object
-from sasaeai.core.selectors import areas_containing
 from sasaeai.core.models import AreaKind
+from sasaeai.core.selectors import areas_containing
 from sasaeai.resources import schedules
 from sasaeai.resources.models import (
     Category,

@@ -69,7 +69,9 @@ def make_service(
             closes_at=closes,
             weekday_mask=schedule_rules.weekday_mask(freq, byday),
         )
-    names = [terms[code].name for code in categories] + [terms[code].name_kana for code in categories]
+    names = [terms[code].name for code in categories] + [
+        terms[code].name_kana for code in categories
+    ]
     service.search_text = service_search_text(name, kana, description, address, *names)
     service.save(update_fields=["search_text"])
     return service

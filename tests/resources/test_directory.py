@@ -31,7 +31,9 @@ def test_kana_and_kanji_spellings_find_each_other(world):
     make_service(world.tenant_a, "ふれあいサロン", kana="ふれあいさろん", categories=("salon",))
     for query in ("こども食堂", "子ども食堂", "コドモ食堂", "子供食堂", "ｺﾄﾞﾓ食堂"):
         found = names(search(world.tenant_a, query=query))
-        assert sorted(found) == ["こども食堂あおぞら", "子ども食堂ひまわり", "子供食堂すみれ"], query
+        assert sorted(found) == ["こども食堂あおぞら", "子ども食堂ひまわり", "子供食堂すみれ"], (
+            query
+        )
     # Readings find kanji names; every word of the query must match.
     assert names(search(world.tenant_a, query="さろん")) == ["ふれあいサロン"]
     assert names(search(world.tenant_a, query="こども すみれ")) == ["子供食堂すみれ"]
@@ -57,16 +59,24 @@ def test_filters_by_category_audience_cost_and_access(world):
 
 
 def test_weekday_filter_reads_the_schedule(world):
-    make_service(world.tenant_a, "水曜の会", schedules=(("MONTHLY", "2WE,4WE", time(10), time(12)),))
-    make_service(world.tenant_a, "平日窓口", schedules=(("WEEKLY", "MO,TU,WE,TH,FR", time(9), time(17)),))
+    make_service(
+        world.tenant_a, "水曜の会", schedules=(("MONTHLY", "2WE,4WE", time(10), time(12)),)
+    )
+    make_service(
+        world.tenant_a, "平日窓口", schedules=(("WEEKLY", "MO,TU,WE,TH,FR", time(9), time(17)),)
+    )
     make_service(world.tenant_a, "土曜の会", schedules=(("WEEKLY", "SA", time(10), time(12)),))
     assert sorted(names(search(world.tenant_a, weekday=2))) == ["平日窓口", "水曜の会"]
     assert names(search(world.tenant_a, weekday=5)) == ["土曜の会"]
 
 
 def test_open_now_applies_monthly_ordinals_holidays_and_exceptions(world):
-    meeting = make_service(world.tenant_a, "第2水曜の会", schedules=(("MONTHLY", "2WE", time(10), time(12)),))
-    make_service(world.tenant_a, "平日窓口", schedules=(("WEEKLY", "MO,TU,WE,TH,FR", time(9), time(17)),))
+    meeting = make_service(
+        world.tenant_a, "第2水曜の会", schedules=(("MONTHLY", "2WE", time(10), time(12)),)
+    )
+    make_service(
+        world.tenant_a, "平日窓口", schedules=(("WEEKLY", "MO,TU,WE,TH,FR", time(9), time(17)),)
+    )
     tz = timezone.get_current_timezone()
     second_wednesday = datetime(2026, 11, 11, 10, 30, tzinfo=tz)
     fourth_wednesday = datetime(2026, 11, 25, 10, 30, tzinfo=tz)
@@ -74,7 +84,9 @@ def test_open_now_applies_monthly_ordinals_holidays_and_exceptions(world):
 
     def open_at(moment):
         with tenant_context(world.tenant_a.pk):
-            return names(selectors.search_places(world.tenant_a.pk, PlaceFilters(open_now=True), now=moment))
+            return names(
+                selectors.search_places(world.tenant_a.pk, PlaceFilters(open_now=True), now=moment)
+            )
 
     assert sorted(open_at(second_wednesday)) == ["平日窓口", "第2水曜の会"]
     assert open_at(fourth_wednesday) == ["平日窓口"]
@@ -90,9 +102,7 @@ def test_nearest_first_and_the_widening_box(world):
     for index, km in enumerate((0.3, 1.5, 4.0, 12.0, 30.0)):
         make_service(world.tenant_a, f"食堂{index}", lat=origin[0] + km / 111.32, lon=origin[1])
     with tenant_context(world.tenant_a.pk):
-        places = selectors.search_places(
-            world.tenant_a.pk, PlaceFilters(near=origin), limit=3
-        )
+        places = selectors.search_places(world.tenant_a.pk, PlaceFilters(near=origin), limit=3)
     assert names(places) == ["食堂0", "食堂1", "食堂2"]
     assert [round(p.distance_m / 100) for p in places] == [3, 15, 40]
     assert places[0].distance_label == "300 m"
@@ -121,10 +131,16 @@ def test_address_folding_and_locating_without_a_geocoder(world):
 
 
 def test_resident_page_without_login_sorted_by_distance(world):
-    make_service(world.tenant_a, "遠いこども食堂", lat=36.05, lon=139.55, address="埼玉県桶川市川田谷1")
-    make_service(world.tenant_a, "近い子ども食堂", lat=36.0005, lon=139.55, address="埼玉県桶川市若宮1-5-9")
+    make_service(
+        world.tenant_a, "遠いこども食堂", lat=36.05, lon=139.55, address="埼玉県桶川市川田谷1"
+    )
+    make_service(
+        world.tenant_a, "近い子ども食堂", lat=36.0005, lon=139.55, address="埼玉県桶川市若宮1-5-9"
+    )
     make_service(world.tenant_a, "サロン", categories=("salon",), address="埼玉県桶川市若宮1-5-1")
-    response = Client().get(f"/map/{world.tenant_a.code}/", {"q": "こども食堂", "near": "桶川市若宮1-5"})
+    response = Client().get(
+        f"/map/{world.tenant_a.code}/", {"q": "こども食堂", "near": "桶川市若宮1-5"}
+    )
     assert response.status_code == 200
     html = response.content.decode()
     assert html.index("近い子ども食堂") < html.index("遠いこども食堂")
@@ -145,7 +161,10 @@ def test_offline_tenant_has_no_tile_server_and_a_strict_csp(world):
     response = Client().get(f"/map/{world.tenant_a.code}/", {"q": "食堂"})
     assert response.context["map_data"]["config"]["tiles"] == ""
     assert "gsi" not in response["Content-Security-Policy"]
-    assert response.context["map_data"]["boundaries"]["features"][0]["properties"]["name"] == "桶川地区"
+    assert (
+        response.context["map_data"]["boundaries"]["features"][0]["properties"]["name"]
+        == "桶川地区"
+    )
 
 
 def test_unknown_city_and_bad_position_are_handled(world):
@@ -197,11 +216,14 @@ def test_public_proposal_is_plain_text_and_changes_nothing(world):
 
 
 def test_proposal_needs_text_and_a_name_for_a_new_place(world):
-    response = Client().post(f"/map/{world.tenant_a.code}/propose/", {"kind": "new_place", "body": ""})
+    response = Client().post(
+        f"/map/{world.tenant_a.code}/propose/", {"kind": "new_place", "body": ""}
+    )
     assert response.status_code == 200
     assert Proposal.objects.count() == 0
     response = Client().post(
-        f"/map/{world.tenant_a.code}/propose/", {"kind": "new_place", "body": "毎週土曜に開いています"}
+        f"/map/{world.tenant_a.code}/propose/",
+        {"kind": "new_place", "body": "毎週土曜に開いています"},
     )
     assert Proposal.objects.count() == 0
     assert response.context["form"].errors

@@ -228,11 +228,23 @@ def test_rows_of_another_municipality_and_blank_rows_are_skipped(world):
     assert Service.objects.filter(source_dataset="evacuation_site").count() == 3
 
 
-def test_the_same_file_read_for_another_tenant_skips_every_row(world):
+def test_the_file_of_another_municipality_is_refused_as_a_whole(world):
+    """Every row skipped would unpublish the tenant's whole dataset: an error instead."""
     parsed = read(world, CARE_CURRENT, tenant=world.tenant_b)
     assert parsed.records == []
-    assert {p.code for p in parsed.problems} >= {"other_municipality"}
-    assert all(p.severity != "error" for p in parsed.problems)
+    skipped = problems(parsed, "other_municipality", "skipped")
+    assert [p.line for p in skipped] == [2, 3, 4, 5, 6]
+    assert [(p.code, p.line) for p in parsed.errors] == [("no_rows_for_tenant", None)]
+
+
+def test_a_file_without_rows_is_refused(world):
+    apply(world, PUBLIC)
+    header_only = data_of(PUBLIC).split(b"\r\n")[0] + b"\r\n"
+    parsed = read(world, header_only)
+    assert [(p.code, p.severity) for p in parsed.problems] == [("no_rows", "error")]
+    with pytest.raises(ValidationError):
+        apply(world, header_only)
+    assert Service.objects.filter(is_published=True).count() == 4
 
 
 def test_five_digit_code_without_check_digit_is_the_tenant(world):
@@ -528,8 +540,12 @@ def test_records_of_other_datasets_and_tenants_are_never_removed(world):
     apply(world, PUBLIC)
     b_file = data_of(PUBLIC).replace(b"112097", b"112089")
     apply(world, b_file, tenant=world.tenant_b)
-    diff = apply(world, data_of(PUBLIC).split(b"\r\n")[0] + b"\r\n")  # the header alone
-    assert {r.key.split(":")[0] for r in diff.removed} == {"public_facility"}
+    city_hall_only = b"\r\n".join(data_of(PUBLIC).split(b"\r\n")[:2]) + b"\r\n"
+    diff = apply(world, city_hall_only)
+    assert sorted(r.key for r in diff.removed) == [
+        "public_facility:112097:P0002", "public_facility:112097:P0003",
+        "public_facility:112097:P0004",
+    ]  # fmt: skip
     assert Service.objects.filter(source_dataset="care_service", is_published=True).count() == 5
     assert Service.objects.filter(tenant=world.tenant_b, is_published=True).count() == 4
 
@@ -553,7 +569,9 @@ def test_a_kind_change_moves_the_managed_category_only(world):
     apply(world, CARE_CURRENT)
     terms = ensure_default_categories(world.tenant_a.pk)
     service("K0002").categories.add(terms["salon"])
-    changed = data_of(CARE_CURRENT).replace(",通所介護,".encode(), ",地域包括支援センター,".encode())
+    changed = data_of(CARE_CURRENT).replace(
+        ",通所介護,".encode(), ",地域包括支援センター,".encode()
+    )
     apply(world, changed)
     assert set(service("K0002").categories.values_list("code", flat=True)) == {
         "community_care_center", "salon",
@@ -716,6 +734,19 @@ def test_command_imports_into_the_named_tenant(world):
     assert Service.objects.filter(tenant=world.tenant_a).count() == 5
     entry = AuditEntry.objects.order_by("-sequence").first()
     assert (entry.actor_username, entry.actor_id) == ("import_resources", None)
+
+
+def test_command_preview_lists_changes_at_verbosity_2(world, tmp_path):
+    apply(world, CARE_CURRENT)
+    changed = tmp_path / "changed.csv"
+    changed.write_bytes(data_of(CARE_CURRENT).replace(b"048-999-0103", b"048-999-0999"))
+    out = io.StringIO()
+    call_command(
+        "import_resources", str(changed), "--tenant", "112097", "--preview", verbosity=2,
+        stdout=out,
+    )  # fmt: skip
+    assert "048-999-0103 → 048-999-0999" in out.getvalue()
+    assert list(service("K0003").phones.values_list("number", flat=True)) == ["048-999-0103"]
 
 
 def test_command_fails_on_errors_and_saves_nothing(world):

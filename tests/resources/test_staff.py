@@ -8,8 +8,8 @@ from django.utils import timezone
 from sasaeai.accounts.models import Role
 from sasaeai.audit.models import AuditEntry
 from sasaeai.core import metrics
-from sasaeai.core.models import AreaKind
 from sasaeai.core import services as core_services
+from sasaeai.core.models import AreaKind
 from sasaeai.resources.categories import ensure_default_categories
 from sasaeai.resources.models import Proposal, Service
 from tests.conftest import SYSTEM, square
@@ -66,8 +66,15 @@ def test_concurrent_edits_are_detected(world):
     first = world.client_for(world.user(Role.MUNICIPAL_STAFF))
     second = world.client_for(world.user(Role.WELFARE_COUNCIL_STAFF))
     version = first.get(f"/resources/{service.pk}/edit/").context["form"].initial["version"]
-    assert second.post(f"/resources/{service.pk}/edit/", form_data(name="改名A", version=version)).status_code == 302
-    response = first.post(f"/resources/{service.pk}/edit/", form_data(name="改名B", version=version))
+    assert (
+        second.post(
+            f"/resources/{service.pk}/edit/", form_data(name="改名A", version=version)
+        ).status_code
+        == 302
+    )
+    response = first.post(
+        f"/resources/{service.pk}/edit/", form_data(name="改名B", version=version)
+    )
     assert response.status_code == 200
     assert response.context["form"].non_field_errors()
     service.refresh_from_db()
@@ -109,10 +116,15 @@ def test_roles_without_the_permission_are_refused(world):
 
 def test_accepting_a_new_place_creates_an_unpublished_draft(world):
     proposal = Proposal.objects.create(
-        tenant=world.tenant_a, kind="new_place", place_name="みんなの食堂", body="毎月第1土曜日 12時から"
+        tenant=world.tenant_a,
+        kind="new_place",
+        place_name="みんなの食堂",
+        body="毎月第1土曜日 12時から",
     )
     client = world.client_for(world.user(Role.WELFARE_COUNCIL_STAFF))
-    response = client.post(f"/resources/proposals/{proposal.pk}/", {"decision": "accept", "note": "電話で確認"})
+    response = client.post(
+        f"/resources/proposals/{proposal.pk}/", {"decision": "accept", "note": "電話で確認"}
+    )
     assert response.status_code == 302
     proposal.refresh_from_db()
     assert proposal.status == "accepted" and proposal.review_note == "電話で確認"
@@ -127,7 +139,9 @@ def test_accepting_a_new_place_creates_an_unpublished_draft(world):
 
 def test_map_settings_need_a_url_for_an_internal_server(world):
     client = world.client_for(world.user(Role.MUNICIPAL_STAFF))
-    response = client.post("/resources/map-settings/", {"tile_source": "custom", "max_zoom": 18, "zoom": 13})
+    response = client.post(
+        "/resources/map-settings/", {"tile_source": "custom", "max_zoom": 18, "zoom": 13}
+    )
     assert response.status_code == 200
     assert response.context["form"].errors
     response = client.post(
@@ -162,7 +176,13 @@ def test_metrics_count_published_places_and_school_districts(world):
     tenant = world.tenant_a.pk
     assert metrics.compute("resources.gathering_places", tenant_id=tenant, fiscal_year=year) == 2
     assert metrics.compute("resources.children_places", tenant_id=tenant, fiscal_year=year) == 2
-    assert metrics.compute(
-        "resources.school_districts_with_child_rearing_hub", tenant_id=tenant, fiscal_year=year
-    ) == 1
-    assert metrics.compute("resources.gathering_places", tenant_id=world.tenant_b.pk, fiscal_year=year) == 1
+    assert (
+        metrics.compute(
+            "resources.school_districts_with_child_rearing_hub", tenant_id=tenant, fiscal_year=year
+        )
+        == 1
+    )
+    assert (
+        metrics.compute("resources.gathering_places", tenant_id=world.tenant_b.pk, fiscal_year=year)
+        == 1
+    )

@@ -5,6 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from sasaeai.accounts.policy import Actor
 from sasaeai.core.models import Tenant
@@ -35,7 +36,7 @@ class Command(BaseCommand):
     def _run(self, file: Path, tenant_name: str, preview: bool, verbosity: int) -> None:
         tenant = Tenant.objects.filter(Q(code=tenant_name) | Q(name=tenant_name)).first()
         if tenant is None:
-            raise CommandError(f"No tenant has the code or name {tenant_name}")
+            raise CommandError(_("No tenant has the code or name %(name)s") % {"name": tenant_name})
         try:
             data = file.read_bytes()
         except OSError as error:
@@ -54,7 +55,10 @@ class Command(BaseCommand):
             stream.write(f"{place}{column} {problem.severity}: {problem.message}")
         if parsed.has_errors or not parsed.dataset:
             count = len(parsed.errors)
-            raise CommandError(f"{count} error(s) in {file.name}; nothing was saved.")
+            raise CommandError(
+                _("%(count)s error(s) in %(file)s; nothing was saved.")
+                % {"count": count, "file": file.name}
+            )
         with tenant_context(tenant.pk):
             if preview:
                 diff = opendata.preview_import(parsed, tenant_id=tenant.pk)
