@@ -7,10 +7,11 @@ through `policy.scope`. A result row is a service at a location ("the 子ども�
 import math
 import re
 import unicodedata
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Avg, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Avg, ExpressionWrapper, F, FloatField, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -113,7 +114,9 @@ def _weekday_bit(weekday: int) -> int:
     return 1 << weekday
 
 
-def _filtered(queryset: QuerySet[ServiceAtLocation], filters: PlaceFilters, now: datetime):
+def _filtered(
+    queryset: QuerySet[ServiceAtLocation], filters: PlaceFilters, now: datetime, tenant_id: int
+):
     for term in query_terms(filters.query):
         queryset = queryset.filter(service__search_text__contains=term)
     if filters.category:
@@ -134,23 +137,25 @@ def _filtered(queryset: QuerySet[ServiceAtLocation], filters: PlaceFilters, now:
     if filters.accessible_toilet:
         queryset = queryset.filter(location__accessible_toilet=True)
     if filters.weekday is not None:
-        queryset = queryset.filter(Exists(_schedules_on(filters.weekday)))
+        queryset = queryset.filter(service_id__in=_services_on(tenant_id, filters.weekday))
     if filters.open_now:
         # SQL narrows to rules for today's weekday and hour; the exact test (monthly
         # ordinals, holidays, exceptions) runs on the few rows left.
         current = now.time()
-        candidates = _schedules_on(now.weekday()).filter(
+        candidates = _services_on(tenant_id, now.weekday()).filter(
             Q(opens_at__isnull=True) | Q(opens_at__lte=current, closes_at__gt=current)
         )
-        queryset = queryset.filter(Exists(candidates))
+        queryset = queryset.filter(service_id__in=candidates)
     return queryset
 
 
-def _schedules_on(weekday: int) -> QuerySet[Schedule]:
+def _services_on(tenant_id: int, weekday: int) -> QuerySet[Schedule]:
+    """Ids of services with a rule on that weekday: one uncorrelated subquery, not one per row."""
     return (
-        Schedule.objects.filter(service=OuterRef("service"))
+        Schedule.objects.filter(tenant_id=tenant_id)
         .annotate(on_day=F("weekday_mask").bitand(_weekday_bit(weekday)))
         .filter(on_day__gt=0)
+        .values("service_id")
     )
 
 
@@ -196,7 +201,7 @@ def search_places(
     """
     now = timezone.localtime(now or timezone.now())
     base = public_places(tenant_id) if queryset is None else queryset
-    rows = _filtered(_rows(base), filters, now)
+    rows = _filtered(_rows(base), filters, now, tenant_id)
     if filters.near is None:
         rows = rows.order_by("service__alternate_name", "service__name", "service_id")
         return _numbered(_first_open(rows, now, limit) if filters.open_now else _first(rows, limit))
@@ -207,16 +212,30 @@ def _first(rows, limit: int | None) -> list[Place]:
     return [_place(row) for row in (rows[:limit] if limit else rows)]
 
 
-def _first_open(rows, now: datetime, limit: int | None, chunk: int = 500) -> list[Place]:
-    """Rows SQL could only narrow down: test them in chunks until `limit` are open."""
-    found, offset = [], 0
-    while limit is None or len(found) < limit:
-        batch = [_place(row) for row in rows[offset : offset + chunk]]
-        found.extend(p for p in batch if _is_open(p, now))
-        if len(batch) < chunk:
-            break
-        offset += chunk
-    return found[:limit] if limit else found
+def _first_open(rows, now: datetime, limit: int | None) -> list[Place]:
+    """Rows SQL could only narrow down (第n週, holidays, exceptions): test the candidates' rules
+    in Python, then load just the first `limit` open ones in full."""
+    candidates = list(rows.values_list("pk", "service_id"))
+    rules, exceptions = _rules_of({service_id for _pk, service_id in candidates})
+    open_pks = [
+        pk
+        for pk, service_id in candidates
+        if schedules.is_open_at(rules.get(service_id, []), exceptions.get(service_id, []), now)
+    ][:limit]
+    loaded = {row.pk: _place(row) for row in rows.filter(pk__in=open_pks)}
+    return [loaded[pk] for pk in open_pks]
+
+
+def _rules_of(service_ids: set[int], chunk: int = 5000) -> tuple[dict, dict]:
+    rules, exceptions = defaultdict(list), defaultdict(list)
+    ids = sorted(service_ids)
+    for start in range(0, len(ids), chunk):
+        part = ids[start : start + chunk]
+        for rule in Schedule.objects.filter(service_id__in=part).order_by("id"):
+            rules[rule.service_id].append(rule)
+        for exception in ScheduleException.objects.filter(service_id__in=part):
+            exceptions[exception.service_id].append(exception)
+    return rules, exceptions
 
 
 def _nearest(rows, filters: PlaceFilters, now: datetime, limit: int | None) -> list[Place]:
@@ -225,19 +244,31 @@ def _nearest(rows, filters: PlaceFilters, now: datetime, limit: int | None) -> l
         return _all_by_distance(rows, filters, now)
     radius = filters.radius_km or 1.0
     while True:
-        candidates = [_place(row) for row in _within_box(rows, lat, lon, radius)]
-        for place in candidates:
+        # SQL orders the box by a flat-earth distance (exact enough at a city's scale), so only
+        # the first `limit` rows are loaded; haversine then gives the figures shown.
+        boxed = (
+            _within_box(rows, lat, lon, radius)
+            .annotate(flat=_flat_distance(lat, lon))
+            .order_by("flat", "service_id")
+        )
+        found = _first_open(boxed, now, limit) if filters.open_now else _first(boxed, limit)
+        for place in found:
             place.distance_m = distance_m(
                 lat, lon, place.location.latitude, place.location.longitude
             )
-        candidates = [p for p in candidates if p.distance_m <= radius * 1000]
-        if filters.open_now:
-            candidates = [p for p in candidates if _is_open(p, now)]
-        candidates.sort(key=lambda p: (p.distance_m, p.service.pk))
-        enough = limit is not None and len(candidates) >= limit
+        inside = [p for p in found if p.distance_m <= radius * 1000]
+        inside.sort(key=lambda p: (p.distance_m, p.service.pk))
+        enough = limit is not None and len(inside) >= limit
         if filters.radius_km is not None or enough or radius >= 200:
-            return candidates[:limit] if limit else candidates
+            return inside[:limit] if limit else inside
         radius *= 2
+
+
+def _flat_distance(lat: float, lon: float):
+    scale = math.cos(math.radians(lat))
+    dlat = F("location__latitude") - lat
+    dlon = (F("location__longitude") - lon) * scale
+    return ExpressionWrapper(dlat * dlat + dlon * dlon, output_field=FloatField())
 
 
 def _all_by_distance(rows, filters: PlaceFilters, now: datetime) -> list[Place]:
