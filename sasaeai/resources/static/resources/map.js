@@ -42,7 +42,7 @@
     if (!dataNode || !mapNode || !window.L) { return; }
     var data = JSON.parse(dataNode.textContent);
     var config = data.config;
-    var map = L.map(mapNode, {scrollWheelZoom: false}).setView([config.lat, config.lon], config.zoom);
+    var map = L.map(mapNode, {scrollWheelZoom: false, maxZoom: config.max_zoom || 18}).setView([config.lat, config.lon], config.zoom);
     var boundaries = L.geoJSON(data.boundaries, {
       style: {color: "#5f5a50", weight: 2, fillColor: "#f4f1ea", fillOpacity: 0.7},
       onEachFeature: function (feature, layer) {
