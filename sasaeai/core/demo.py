@@ -70,6 +70,12 @@ def demo_totp_key(username: str) -> str:
     return hashlib.sha1(f"sasaeai-demo-totp:{username}".encode(), usedforsecurity=False).hexdigest()
 
 
+def stable_unit(*parts: object) -> float:
+    """A stable number in [0, 1) from its inputs, so the demo looks the same on every machine."""
+    digest = hashlib.sha256("|".join(str(p) for p in parts).encode()).digest()
+    return int.from_bytes(digest[:4], "big") / 2**32
+
+
 def _square(lat: float, lon: float, half: float) -> dict:
     ring = [
         [lon - half, lat - half], [lon + half, lat - half], [lon + half, lat + half],

@@ -13,7 +13,7 @@ from sasaeai.accounts import policy
 from sasaeai.accounts.middleware import tenant_choice_exempt, two_factor_exempt
 from sasaeai.core import fiscal, selectors, services
 from sasaeai.core.context_processors import LARGE_TEXT_COOKIE
-from sasaeai.core.forms import AreaFilterForm, AreaForm
+from sasaeai.core.forms import AreaFilterForm, AreaForm, add_validation_errors
 from sasaeai.core.http import safe_next_url
 from sasaeai.core.models import Area
 
@@ -110,18 +110,10 @@ def area_create(request):
                 boundary=data["boundary"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_validation_errors(form, error)
         else:
             return HttpResponseRedirect(reverse("core:area_detail", args=[area.pk]))
     return render(request, "core/area_form.html", {"form": form}, status=_form_status(form))
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _form_status(form) -> int:

@@ -1,13 +1,13 @@
 """Demo plans: the four seed plans in their tenants, with plausible actuals and evaluations for
 the fiscal years already past. Every demo figure is marked as demo data."""
 
-import hashlib
 from decimal import Decimal
 from pathlib import Path
 
 from django.utils import timezone
 
 from sasaeai.accounts.policy import Actor
+from sasaeai.core.demo import stable_unit
 from sasaeai.core.fiscal import fiscal_year_of
 from sasaeai.core.tenancy import tenant_context
 from sasaeai.plans import planfile, services
@@ -29,12 +29,6 @@ METRIC_BINDINGS = {
 DEMO_RESULTS = "（デモ）{title}について、年間計画に沿って取組を実施した。"
 DEMO_ISSUES = "（デモ）参加者・担い手の固定化が見られる。"
 DEMO_NEXT = "（デモ）関係機関と連携し、周知方法を見直す。"
-
-
-def _unit(*parts: object) -> float:
-    """A stable number in [0, 1) from its inputs, so the demo looks the same on every machine."""
-    digest = hashlib.sha256("|".join(str(p) for p in parts).encode()).digest()
-    return int.from_bytes(digest[:4], "big") / 2**32
 
 
 def load_plans(tenants: dict) -> None:
@@ -73,7 +67,9 @@ def add_demo_progress(plan: Plan, today=None) -> None:
             share = Decimal(year - (indicator.baseline_year or plan.start_year)) / span
             planned = indicator.baseline_value + (final - indicator.baseline_value) * share
             # Between 85% and 110% of the planned change, so some indicators fall behind.
-            factor = Decimal(str(round(0.85 + 0.25 * _unit(plan.code, indicator.ref, year), 3)))
+            factor = Decimal(
+                str(round(0.85 + 0.25 * stable_unit(plan.code, indicator.ref, year), 3))
+            )
             value = indicator.baseline_value + (planned - indicator.baseline_value) * factor
             value = (
                 value.quantize(Decimal("1"))
@@ -89,7 +85,7 @@ def add_demo_progress(plan: Plan, today=None) -> None:
     evaluations = []
     for node in plan.nodes.filter(level__evaluated=True):
         for year in past:
-            pick = _unit(plan.code, node.ref, year, "grade")
+            pick = stable_unit(plan.code, node.ref, year, "grade")
             grade = (
                 grades[0]
                 if pick < 0.3

@@ -8,14 +8,11 @@ its font file is used; nothing of it is imported) and embedded in the PDF as a s
 """
 
 import datetime
-import importlib.util
 import io
-import threading
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
-from pathlib import Path
 from xml.sax.saxutils import escape
 
 from django.utils import timezone
@@ -31,13 +28,9 @@ from reportlab.graphics.charts.lineplots import LinePlot
 from reportlab.graphics.shapes import Drawing, Line, String
 from reportlab.graphics.widgets.markers import makeMarker
 from reportlab.lib import colors
-from reportlab.lib.fonts import addMapping
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
     CondPageBreak,
@@ -53,6 +46,7 @@ from reportlab.platypus import (
 )
 
 from sasaeai.core.fiscal import fiscal_year_label, wareki_date
+from sasaeai.core.pdf import FONT, NumberedCanvas, register_font
 from sasaeai.plans.models import (
     Direction,
     Evaluation,
@@ -66,7 +60,6 @@ from sasaeai.plans.planfile import format_number
 from sasaeai.plans.progress import Rollup, Status
 from sasaeai.plans.selectors import IndicatorProgress, PlanProgress
 
-FONT = "IPAexGothic"
 PDF_CHART_LIMIT = 200  # line charts in the PDF: the first indicators that have actuals
 XLSX_CHART_LIMIT = 60  # line charts in the workbook
 STATUS_ORDER = (
@@ -254,26 +247,6 @@ def _fy(year: int) -> str:
 
 # --- PDF ------------------------------------------------------------------------------------
 
-_font_lock = threading.Lock()
-
-
-def font_path() -> Path:
-    """IPAex Gothic from the japanize-matplotlib package, found without importing it."""
-    spec = importlib.util.find_spec("japanize_matplotlib")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("japanize-matplotlib is not installed: it ships the report's font")
-    return Path(spec.submodule_search_locations[0]) / "fonts" / "ipaexg.ttf"
-
-
-def _register_font() -> None:
-    with _font_lock:
-        if FONT in pdfmetrics.getRegisteredFontNames():
-            return
-        pdfmetrics.registerFont(TTFont(FONT, str(font_path())))  # embedded as a subset
-        for bold in (0, 1):
-            for italic in (0, 1):
-                addMapping(FONT, bold, italic, FONT)
-
 
 def _styles() -> dict:
     base = ParagraphStyle("body", fontName=FONT, fontSize=9, leading=13, wordWrap="CJK")
@@ -436,37 +409,6 @@ def _line_chart(facts: _Facts, ip: IndicatorProgress, width: float, height: floa
     return drawing
 
 
-class _NumberedCanvas(Canvas):
-    """Keeps every page until the end, then stamps 「n of total」 on each."""
-
-    def __init__(self, *args, footer_left: str = "", **kwargs):
-        super().__init__(*args, **kwargs)
-        self._pages: list[dict] = []
-        self._footer_left = footer_left
-
-    def showPage(self):
-        self._pages.append(dict(self.__dict__))
-        self._startPage()
-
-    def save(self):
-        total = len(self._pages)
-        for state in self._pages:
-            self.__dict__.update(state)
-            self._footer(total)
-            super().showPage()
-        super().save()
-
-    def _footer(self, total: int):
-        width, _height = self._pagesize
-        self.saveState()
-        self.setFont(FONT, 7.5)
-        self.setFillGray(0.35)
-        self.drawString(36, 22, self._footer_left)
-        page = _("Page %(number)s of %(total)s") % {"number": self._pageNumber, "total": total}
-        self.drawRightString(width - 36, 22, page)
-        self.restoreState()
-
-
 def _page_header(canvas, doc, *, left: str, right: str, demo: str):
     width, height = doc.pagesize
     room = width / 2 - doc.leftMargin - 8 - (stringWidth(demo, FONT, 7.5) / 2 if demo else 0)
@@ -491,7 +433,7 @@ def _page_header(canvas, doc, *, left: str, right: str, demo: str):
 
 def report_pdf(progress: PlanProgress) -> bytes:
     """The committee's report as an A4 PDF with the Japanese font embedded."""
-    _register_font()
+    register_font()
     facts = _facts(progress)
     styles = _styles()
     plan = facts.plan
@@ -525,7 +467,7 @@ def report_pdf(progress: PlanProgress) -> bytes:
     story += _pdf_indicators(facts, styles, doc.width)
     story += _pdf_evaluations(facts, styles, doc.width)
     footer = _("Generated on %(date)s") % {"date": wareki_date(facts.today)}
-    doc.build(story, canvasmaker=partial(_NumberedCanvas, footer_left=footer))
+    doc.build(story, canvasmaker=partial(NumberedCanvas, footer_left=footer))
     return buffer.getvalue()
 
 

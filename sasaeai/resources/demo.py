@@ -1,14 +1,13 @@
 """Demo resources: gathering places, children's cafeterias, desks and shelters in each demo
 city's districts, with the hours such places keep. Names carry （デモ）; nothing is real."""
 
-import hashlib
 from datetime import timedelta
 
 from django.utils import timezone
 
 from sasaeai.accounts.policy import Actor
 from sasaeai.core import services as core_services
-from sasaeai.core.demo import CITIES
+from sasaeai.core.demo import CITIES, stable_unit
 from sasaeai.core.models import Area, AreaKind
 from sasaeai.core.tenancy import tenant_context
 from sasaeai.resources.categories import ensure_default_categories
@@ -29,11 +28,6 @@ KINDS = (
     ("welfare_shelter", "{d}福祉避難所", "{k}ふくしひなんじょ", "", ("elderly", "disability"), True),
 )  # fmt: skip
 SYSTEM = Actor(user_id=None, username="demo-loader", tenant_id=None, membership_id=None, role=None)
-
-
-def _unit(*parts: object) -> float:
-    digest = hashlib.sha256("|".join(str(p) for p in parts).encode()).digest()
-    return int.from_bytes(digest[:4], "big") / 2**32
 
 
 def load_resources(tenants: dict) -> None:
@@ -63,7 +57,10 @@ def _load_city(actor: Actor, tenant, city) -> None:
     for index, (district, (name, kana)) in enumerate(zip(districts, city.districts, strict=False)):
         lat, lon = district.centroid_lat, district.centroid_lon
         for number, (code, pattern, kana_pattern, hours, audiences, free) in enumerate(KINDS):
-            if _unit(city.code, index, number) < 0.35 and code not in ("consultation", "salon"):
+            if stable_unit(city.code, index, number) < 0.35 and code not in (
+                "consultation",
+                "salon",
+            ):
                 continue  # not every district has everything
             service = write_service(
                 actor=actor,
@@ -77,16 +74,20 @@ def _load_city(actor: Actor, tenant, city) -> None:
                     fees_description="" if free else "1回 100円（子どもは無料）",
                     phone=f"04-{2900 + index:04d}-{1000 + number * 37:04d}",
                     address=f"{tenant.prefecture}{city.name}{name}{index + 1}-{number + 1}-{(index * 7 + number) % 20 + 1}",
-                    latitude=round(lat + (_unit("lat", city.code, index, number) - 0.5) * 0.03, 6),
-                    longitude=round(lon + (_unit("lon", city.code, index, number) - 0.5) * 0.03, 6),
+                    latitude=round(
+                        lat + (stable_unit("lat", city.code, index, number) - 0.5) * 0.03, 6
+                    ),
+                    longitude=round(
+                        lon + (stable_unit("lon", city.code, index, number) - 0.5) * 0.03, 6
+                    ),
                     transportation=f"{name}バス停から徒歩{number % 9 + 2}分",
-                    step_free=_unit("step", city.code, index, number) < 0.6,
-                    accessible_toilet=_unit("toilet", city.code, index, number) < 0.4,
-                    parking=_unit("parking", city.code, index, number) < 0.5,
+                    step_free=stable_unit("step", city.code, index, number) < 0.6,
+                    accessible_toilet=stable_unit("toilet", city.code, index, number) < 0.4,
+                    parking=stable_unit("parking", city.code, index, number) < 0.5,
                     schedule_text=hours,
                 ),
             )
-            age = _unit("confirmed", city.code, index, number)
+            age = stable_unit("confirmed", city.code, index, number)
             if age < 0.8:
                 days = int(age * 500)  # some over a year ago, for the freshness list
                 Service.objects.filter(pk=service.pk).update(

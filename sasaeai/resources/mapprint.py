@@ -8,33 +8,25 @@ A north arrow, a scale bar (true at the map's latitude) and a legend go with the
 as it needs, its header repeated. Places without a position, or outside the map, are listed
 with a note that they are not on the map.
 
-The Japanese font is IPAex Gothic from the japanize-matplotlib package (only its file is used;
-nothing of it is imported), embedded as a subset, as in the plans app's committee report. The
-few lines that find and register it are copied from sasaeai/plans/report.py rather than
-imported, since one domain app does not import another's modules.
+The Japanese font (IPAex Gothic, embedded as a subset) and the page numbers come from
+sasaeai.core.pdf, as in the plans app's committee report.
 """
 
-import importlib.util
 import io
 import math
 import re
-import threading
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
-from pathlib import Path
 from xml.sax.saxutils import escape
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
-from reportlab.lib.fonts import addMapping
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.pdfgen.canvas import FILL_EVEN_ODD, Canvas
+from reportlab.pdfgen.canvas import FILL_EVEN_ODD
 from reportlab.platypus import (
     BaseDocTemplate,
     Flowable,
@@ -49,8 +41,8 @@ from reportlab.platypus import (
 
 from sasaeai.core.fiscal import wareki_date
 from sasaeai.core.geo import polygons_of
+from sasaeai.core.pdf import FONT, NumberedCanvas, register_font
 
-FONT = "IPAexGothic"
 EARTH_RADIUS = 6378137.0  # the sphere of Web Mercator (EPSG:3857), in metres
 MAX_LATITUDE = 85.05112878  # where Web Mercator is cut off
 EXTENT_PADDING = 0.05  # of the extent's span, on every side
@@ -279,29 +271,6 @@ def place_markers(
 
 # --- PDF ------------------------------------------------------------------------------------
 
-_font_lock = threading.Lock()
-
-
-def font_path() -> Path:
-    """IPAex Gothic from the japanize-matplotlib package, found without importing it.
-
-    Copied from sasaeai/plans/report.py (font_path, _register_font): to be moved to core.
-    """
-    spec = importlib.util.find_spec("japanize_matplotlib")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("japanize-matplotlib is not installed: it ships the map's font")
-    return Path(spec.submodule_search_locations[0]) / "fonts" / "ipaexg.ttf"
-
-
-def _register_font() -> None:
-    with _font_lock:
-        if FONT in pdfmetrics.getRegisteredFontNames():
-            return
-        pdfmetrics.registerFont(TTFont(FONT, str(font_path())))  # embedded as a subset
-        for bold in (0, 1):
-            for italic in (0, 1):
-                addMapping(FONT, bold, italic, FONT)
-
 
 def _colour(value: str) -> colors.Color:
     return colors.HexColor(value if HEX_COLOUR.fullmatch(value or "") else NOT_ON_MAP_COLOUR)
@@ -476,34 +445,6 @@ class _Swatch(Flowable):
         self.canv.circle(4.5, 4.5, 4.5, stroke=1, fill=1)
 
 
-class _NumberedCanvas(Canvas):
-    """Keeps every page until the end, then stamps 「n of total」 on each."""
-
-    def __init__(self, *args, footer_left: str = "", **kwargs):
-        super().__init__(*args, **kwargs)
-        self._pages: list[dict] = []
-        self._footer_left = footer_left
-
-    def showPage(self):
-        self._pages.append(dict(self.__dict__))
-        self._startPage()
-
-    def save(self):
-        total = len(self._pages)
-        for state in self._pages:
-            self.__dict__.update(state)
-            width, _height = self._pagesize
-            self.saveState()
-            self.setFont(FONT, 7.5)
-            self.setFillGray(0.35)
-            self.drawString(PAGE_MARGIN, 22, self._footer_left)
-            page = _("Page %(number)s of %(total)s") % {"number": self._pageNumber, "total": total}
-            self.drawRightString(width - PAGE_MARGIN, 22, page)
-            self.restoreState()
-            super().showPage()
-        super().save()
-
-
 def _legend(categories: list[tuple[str, colors.Color]], styles, width: float):
     per_row = 4
     cell = width / per_row
@@ -589,7 +530,7 @@ def render_area_map_pdf(
     printed_on: date | None = None,
 ) -> bytes:
     """The map and the numbered list of places as an A4 PDF with the Japanese font embedded."""
-    _register_font()
+    register_font()
     styles = _styles()
     printed_on = printed_on or timezone.localdate()
     places = sorted(places, key=lambda p: p.number)
@@ -669,5 +610,5 @@ def render_area_map_pdf(
     footer = f"{title}　{as_of}"
     while stringWidth(footer, FONT, 7.5) > doc.width / 2 + 60:
         footer = footer[:-2] + "…"
-    doc.build(story, canvasmaker=partial(_NumberedCanvas, footer_left=footer))
+    doc.build(story, canvasmaker=partial(NumberedCanvas, footer_left=footer, margin=PAGE_MARGIN))
     return buffer.getvalue()

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from sasaeai.accounts import policy
 from sasaeai.accounts.middleware import tenant_choice_exempt, two_factor_exempt
+from sasaeai.core.forms import add_validation_errors
 from sasaeai.core.middleware import content_security_policy
 from sasaeai.core.models import Area, AreaKind, Tenant
 from sasaeai.core.tenancy import tenant_context
@@ -240,9 +241,7 @@ def propose(request, tenant, service_uid=None):
                 ip_address=request.META.get("REMOTE_ADDR"),
             )
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                for message in errors:
-                    form.add_error(field if field in form.fields else None, message)
+            add_validation_errors(form, error)
         else:
             return render(request, "resources/propose_thanks.html", {"tenant": tenant})
     return render(
@@ -387,21 +386,11 @@ def service_edit(request, service_id=None):
                 actor=actor, data=services.ServiceInput(**data), service=service, version=version
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_validation_errors(form, error)
         else:
             messages.success(request, _("Saved."))
             return redirect("resources:staff_detail", service_id=saved.pk)
     return render(request, "resources/service_form.html", {"form": form, "service": service})
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            for message in errors:
-                form.add_error(field if field in form.fields else None, message)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
 
 
 def staff_detail(request, service_id):
@@ -460,7 +449,7 @@ def proposal_review(request, proposal_id):
                 note=form.cleaned_data["note"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_validation_errors(form, error)
         else:
             messages.success(request, _("The proposal was reviewed."))
             if proposal.service_id and proposal.status == ProposalStatus.ACCEPTED:
@@ -478,7 +467,7 @@ def map_settings(request):
         try:
             services.map_settings_save(actor=actor, **values)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_validation_errors(form, error)
         else:
             messages.success(request, _("Saved."))
             return redirect("resources:map_settings")

@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from sasaeai.accounts.policy import Actor
+from sasaeai.core import pdf
 from sasaeai.core.fiscal import fiscal_year_label
 from sasaeai.core.tenancy import tenant_context
 from sasaeai.plans import demo, planfile, report, selectors, services
@@ -118,7 +119,7 @@ def test_the_pdf_embeds_ipaex_gothic_and_uses_no_other_font_for_text(tokorozawa,
         used |= {str(fonts[key]["/BaseFont"]) for key in fonts_showing_text(page)}
     assert embedded and all("IPAexGothic" in name for name in embedded)
     assert used and used <= embedded
-    assert report.font_path().name == "ipaexg.ttf"
+    assert pdf.font_path().name == "ipaexg.ttf"
 
 
 def test_the_pdf_draws_bar_charts_and_a_line_chart_per_indicator_with_actuals(tokorozawa, ja):
