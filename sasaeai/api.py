@@ -13,6 +13,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import SessionAuth
 
 from sasaeai.accounts.middleware import api_error
+from sasaeai.core.errors import EditConflict
 
 
 class MemberSessionAuth(SessionAuth):
@@ -73,6 +74,11 @@ def on_validation_error(request, exc):
         message = _PYDANTIC_MESSAGES.get(error.get("type", ""), "値が正しくありません。")
         fields.setdefault(_field_name(tuple(error.get("loc", ()))), []).append(message)
     return api_error(422, "validation_error", _("The input has errors."), fields)
+
+
+@api.exception_handler(EditConflict)
+def on_edit_conflict(request, exc):
+    return api_error(409, "conflict", exc.messages[0])
 
 
 @api.exception_handler(ValidationError)

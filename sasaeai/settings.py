@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "sasaeai.audit",
     "sasaeai.plans",
     "sasaeai.resources",
+    "sasaeai.consultation",
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,9 @@ class Role(models.TextChoices):
     PLAN_COMMITTEE_MEMBER = "plan_committee_member", _("plan committee member")
     VOLUNTEER = "volunteer", _("volunteer")
     RESIDENT = "resident", _("resident")
+    # Staff of an agency a case is referred to (地域包括支援センター…): they see what a referral
+    # shares with their agency, while it is open, and nothing else.
+    AGENCY_WORKER = "agency_worker", _("agency worker")
 
 
 # Roles that handle personal data: they must pass TOTP two-factor authentication.
@@ -27,6 +30,7 @@ TWO_FACTOR_ROLES = frozenset(
         Role.COMMUNITY_SOCIAL_WORKER,
         Role.VOLUNTEER_COORDINATOR,
         Role.WELFARE_COMMISSIONER,
+        Role.AGENCY_WORKER,
     }
 )
 # Roles that see only what lies in their own districts.

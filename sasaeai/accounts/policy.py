@@ -3,14 +3,15 @@
 Every view, API endpoint and admin page asks here. Decisions have three layers:
 1. the role's permissions (`PERMISSIONS`, which modules extend with `register_permissions`);
 2. the tenant: objects of another tenant do not exist for the actor (404, never 403);
-3. the districts: roles in AREA_LIMITED_ROLES see only rows whose model names a path to an
-   Area (`policy_area_field`) inside their districts (or their sub-areas), and no rows of
-   models without one.
+3. the rows: a model may register a row rule (`register_row_rule`: a consultation case is
+   seen by its team); otherwise roles in AREA_LIMITED_ROLES see only rows whose model names
+   a path to an Area (`policy_area_field`) inside their districts (or their sub-areas), and
+   no rows of models without one.
 `scope()` applies the same rules as SQL filters, so lists, counts and pages never fetch what
 they may not show.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
@@ -84,6 +85,16 @@ def has_permission(actor: Actor, permission: str) -> bool:
     return actor.role in PERMISSIONS.get(permission, frozenset())
 
 
+# Row rules that modules register for models whose visibility depends on more than the tenant
+# and districts (a case is seen by its team). `scope` applies them after the tenant filter.
+ROW_RULES: dict[type[Model], Callable] = {}
+
+
+def register_row_rule(model: type[Model], rule) -> None:
+    """`rule(actor, permission, queryset)` narrows a tenant's rows to what the actor may see."""
+    ROW_RULES[model] = rule
+
+
 def _has_field(model: type[Model], name: str) -> bool:
     try:
         model._meta.get_field(name)
@@ -99,6 +110,9 @@ def scope(actor: Actor, permission: str, queryset: QuerySet) -> QuerySet:
     model = queryset.model
     if _has_field(model, "tenant"):
         queryset = queryset.filter(tenant_id=actor.tenant_id)
+    rule = ROW_RULES.get(model)
+    if rule is not None:
+        return rule(actor, permission, queryset)
     if actor.is_area_limited:
         area_field = getattr(model, "policy_area_field", None)
         if area_field is None:
@@ -138,6 +152,7 @@ def require(actor: Actor, permission: str, obj: Model | None = None) -> None:
     if obj is not None and not is_visible(actor, obj):
         raise Http404
     if not can(actor, permission, obj):
-        if obj is not None and actor.is_area_limited:
+        # A row the actor may not see does not exist for them: not even its number leaks.
+        if obj is not None and (actor.is_area_limited or type(obj) in ROW_RULES):
             raise Http404
         raise PermissionDenied

@@ -1,0 +1,50 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ConsultationConfig(AppConfig):
+    name = "sasaeai.consultation"
+    label = "consultation"
+    verbose_name = _("Consultation and support")
+
+    def ready(self):
+        from sasaeai.accounts.models import Role
+        from sasaeai.accounts.policy import STAFF, register_permissions
+        from sasaeai.consultation.rules import DESK_ROLES, register_rules
+        from sasaeai.core import modules
+
+        desk = set(DESK_ROLES)
+        supervisors = {Role.MUNICIPAL_STAFF, Role.WELFARE_COUNCIL_STAFF}
+        register_permissions(
+            {
+                # Desk work; which rows each may see is decided by the rules (rules.py).
+                "consultation.record_consultation": desk,
+                "consultation.view_consultation": desk | {Role.WELFARE_COMMISSIONER, Role.AGENCY_WORKER},
+                "consultation.pass_concern": desk | {Role.WELFARE_COMMISSIONER, Role.AGENCY_WORKER},
+                "consultation.search_person": desk,
+                "consultation.view_person": desk | {Role.AGENCY_WORKER},
+                "consultation.manage_person": desk,
+                "consultation.view_case": desk,
+                "consultation.manage_case": desk,
+                "consultation.view_referral": desk | {Role.AGENCY_WORKER},
+                "consultation.send_referral": desk,
+                "consultation.respond_referral": {Role.AGENCY_WORKER},
+                # Sharing without consent is a judgement a supervisor signs, never a CSW alone.
+                "consultation.override_consent": supervisors,
+                "consultation.view_task": desk | {Role.AGENCY_WORKER},
+                "consultation.hold_conference": desk,
+                "consultation.view_statistics": STAFF | {Role.PLAN_COMMITTEE_MEMBER},
+                "consultation.export_disclosure": supervisors,
+                "consultation.manage_settings": {Role.SYSTEM_ADMIN, Role.MUNICIPAL_STAFF},
+            }
+        )  # fmt: skip
+        register_rules()
+        modules.register(
+            modules.Module(
+                key="consultation",
+                label=_("Consultation and support"),
+                url_name="consultation:home",
+                permission="consultation.view_consultation",
+                order=10,
+            )
+        )
