@@ -115,6 +115,7 @@ def on_http_error(request, exc):
 def _register_routers() -> None:
     from sasaeai.accounts.api import router as accounts_router
     from sasaeai.audit.api import router as audit_router
+    from sasaeai.consultation.api import router as consultation_router
     from sasaeai.core.api import router as core_router
     from sasaeai.plans.api import router as plans_router
     from sasaeai.resources.api import router as resources_router
@@ -124,6 +125,7 @@ def _register_routers() -> None:
     api.add_router("/audit", audit_router)
     api.add_router("/plans", plans_router)
     api.add_router("/resources", resources_router)
+    api.add_router("/consultation", consultation_router)
 
 
 _register_routers()

@@ -21,6 +21,7 @@ urlpatterns = [
     path("plans/", include("sasaeai.plans.urls")),
     path("resources/", include("sasaeai.resources.urls")),
     path("map/", include("sasaeai.resources.public_urls")),
+    path("consultation/", include("sasaeai.consultation.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("", include("sasaeai.core.urls")),

@@ -1,0 +1,3 @@
+"""The case page and its parts: timeline, team, plan and tasks, referrals, conferences."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Anonymous statistics pages and their CSV / Excel export."""
+
+urlpatterns = []
