@@ -19,6 +19,8 @@ class Size:
     name: str
     tenants: int
     residents_per_tenant: int
+    # Persons known to the consultation desks in all (bench.consultation: two cases each).
+    consultation_persons: int = 0
 
     @property
     def residents(self) -> int:
@@ -26,9 +28,11 @@ class Size:
 
 
 SIZES = {
-    "town": Size("town", 1, 30_000),
-    "city": Size("city", 1, 340_000),
-    "prefecture": Size("prefecture", 63, 116_000),  # 7.3 million across 63 municipalities
+    # Town holds one 63rd of the prefecture's consultation records, city scales by population.
+    "town": Size("town", 1, 30_000, consultation_persons=15_873),
+    "city": Size("city", 1, 340_000, consultation_persons=46_524),
+    # 7.3 million across 63 municipalities.
+    "prefecture": Size("prefecture", 63, 116_000, consultation_persons=1_000_000),
 }
 
 

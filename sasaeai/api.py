@@ -1,11 +1,12 @@
 """The JSON API under /api/v1/: one NinjaAPI, each app adding its router; one error shape.
 
 Errors are always {"error": {"code", "message", "fields"}} with a 4xx status and a Japanese
-message, so that clients can show it and machines can branch on the code.
+message, so that clients can show it and machines can branch on the code; a refusal by a
+service also carries "codes" ({field: [code…]}, e.g. future_date) beside "fields".
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -83,8 +84,18 @@ def on_edit_conflict(request, exc):
 
 @api.exception_handler(ValidationError)
 def on_domain_validation_error(request, exc):
-    fields = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-    return api_error(422, "validation_error", _("The input has errors."), fields)
+    # `codes` runs parallel to `fields` (same keys, same order): the services' codes
+    # (future_date, other_tenant…) for machines to branch on, whatever the language.
+    if hasattr(exc, "error_dict"):
+        fields = exc.message_dict
+        codes = {
+            name: [e.code or "invalid" for e in errors] for name, errors in exc.error_dict.items()
+        }
+    else:
+        fields = {"__all__": exc.messages}
+        codes = {"__all__": [e.code or "invalid" for e in exc.error_list]}
+    error = {"code": "validation_error", "message": _("The input has errors."), "fields": fields}
+    return JsonResponse({"error": {**error, "codes": codes}}, status=422)
 
 
 @api.exception_handler(AuthenticationError)

@@ -10,8 +10,10 @@ class ConsultationConfig(AppConfig):
     def ready(self):
         from sasaeai.accounts.models import Role
         from sasaeai.accounts.policy import STAFF, register_permissions
+        from sasaeai.consultation.demo import load_consultation
+        from sasaeai.consultation.metrics import register_metrics
         from sasaeai.consultation.rules import DESK_ROLES, register_rules
-        from sasaeai.core import modules
+        from sasaeai.core import demo, modules
 
         desk = set(DESK_ROLES)
         supervisors = {Role.MUNICIPAL_STAFF, Role.WELFARE_COUNCIL_STAFF}
@@ -39,6 +41,9 @@ class ConsultationConfig(AppConfig):
             }
         )  # fmt: skip
         register_rules()
+        register_metrics()
+        # After the resources (20), before the plans (50), whose indicators read these metrics.
+        demo.register_demo_loader(load_consultation, order=30)
         modules.register(
             modules.Module(
                 key="consultation",

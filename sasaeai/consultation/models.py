@@ -9,6 +9,7 @@ Who may see a row is decided in `rules.py`, applied by `accounts.policy.scope`.
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from sasaeai.core.models import Area, TenantScoped
 
@@ -183,7 +184,7 @@ class Channel(models.TextChoices):
     OUTREACH = "outreach", _("outreach")
     COMMISSIONER = "commissioner", _("passed on by a welfare commissioner")
     AGENCY = "agency", _("passed on by an agency")
-    EMAIL = "email", _("email")
+    EMAIL = "email", pgettext_lazy("channel", "email")
     OTHER = "other", _("other")
 
 
@@ -469,7 +470,7 @@ class Consent(TenantScoped):
 
 class ReferralStatus(models.TextChoices):
     SENT = "sent", _("sent")
-    ACCEPTED = "accepted", _("accepted")
+    ACCEPTED = "accepted", pgettext_lazy("referral", "accepted")
     DECLINED = "declined", _("declined")
     COMPLETED = "completed", _("completed")
     REVOKED = "revoked", _("revoked")

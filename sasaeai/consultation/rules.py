@@ -133,7 +133,9 @@ def consultation_rule(actor, permission, queryset):
     if actor.role not in DESK_ROLES:
         return queryset.filter(received_by_id=actor.user_id)
     intake_queue = Q(case__isnull=True, is_confidential=False)
-    return queryset.filter(intake_queue | Q(case_id__in=visible_cases(actor).values("pk")))
+    # A confidential intake stays with whoever recorded it until it is taken in as a case.
+    own_confidential = Q(case__isnull=True, is_confidential=True, received_by_id=actor.user_id)
+    return queryset.filter(intake_queue | own_confidential | Q(case_id__in=visible_cases(actor).values("pk")))
 
 
 def conference_rule(actor, permission, queryset):

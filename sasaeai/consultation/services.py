@@ -347,9 +347,14 @@ def consultation_record(*, actor: Actor, data: ConsultationInput) -> Consultatio
     check_consultation(actor.tenant_id, data)
     person = None
     if data.person_id is not None:
-        person = Person.objects.filter(pk=data.person_id, tenant_id=actor.tenant_id).first()
-        if person is None or passing_on:
+        visible = policy.scope(actor, "consultation.view_person", Person.objects.filter(pk=data.person_id))
+        person = None if passing_on else visible.first()
+        if person is None:
             raise _invalid("person_id", _("Not found in this municipality."), "other_tenant")
+    if data.referred_by_agency_id is not None and not Agency.objects.filter(
+        pk=data.referred_by_agency_id, tenant_id=actor.tenant_id
+    ).exists():
+        raise _invalid("referred_by_agency_id", _("Not found in this municipality."), "other_tenant")
     if data.area_id is not None and not Area.objects.filter(pk=data.area_id, tenant_id=actor.tenant_id).exists():
         raise _invalid("area_id", _("Not found in this municipality."), "other_tenant")
     concerns = _concerns(actor.tenant_id, data.concern_codes)
@@ -397,6 +402,11 @@ def consultation_take_in(*, actor: Actor, consultation: Consultation, case: Case
         raise _invalid("case", _("This consultation has already been handled."), "already_handled")
     person = person or consultation.person
     _same_tenant(actor, person, "person")
+    if person is not None and not (
+        policy.can(actor, "consultation.view_person", person)
+        or policy.can(actor, "consultation.search_person", person)
+    ):
+        raise _invalid("person", _("Not found in this municipality."), "other_tenant")
     with transaction.atomic():
         if case is None:
             case = case_open(

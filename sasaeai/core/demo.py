@@ -62,6 +62,7 @@ ROLE_USERS = (
     ("committee", Role.PLAN_COMMITTEE_MEMBER, Organisation.OTHER, "推進委員会", "委員 六郎"),
     ("volunteer", Role.VOLUNTEER, Organisation.OTHER, "", "奉仕 七海"),
     ("resident", Role.RESIDENT, Organisation.OTHER, "", "住民 八重"),
+    ("agency", Role.AGENCY_WORKER, Organisation.OTHER, "地域包括支援センター", "包括 九美"),
 )  # fmt: skip
 
 

@@ -25,6 +25,8 @@ METRIC_BINDINGS = {
     "高齢者の通いの場の数": "resources.gathering_places",
     "子ども食堂等子どもの居場所の設置数": "resources.children_places",
     "地域子育て支援拠点事業実施施設のある中学校区数": "resources.school_districts_with_child_rearing_hub",
+    "福祉の相談窓口への相談件数": "consultation.consultations_received",
+    "コミュニティソーシャルワーカー（ＣＳＷ）による総合的福祉相談支援件数": "consultation.csw_support_count",
 }
 DEMO_RESULTS = "（デモ）{title}について、年間計画に沿って取組を実施した。"
 DEMO_ISSUES = "（デモ）参加者・担い手の固定化が見られる。"

@@ -24,7 +24,14 @@ from sasaeai.consultation.models import (
     TeamRole,
 )
 from sasaeai.core.errors import EditConflict
-from tests.consultation.factories import actor_for, actor_of, admin_actor_in, make_agency, make_case, make_person
+from tests.consultation.factories import (
+    actor_for,
+    actor_of,
+    admin_actor_in,
+    make_agency,
+    make_case,
+    make_person,
+)
 
 
 def codes(error: ValidationError) -> set[str]:
@@ -39,12 +46,15 @@ def csw(world):
 
 def test_intake_needs_only_a_description(csw):
     consultation = services.consultation_record(
-        actor=csw, data=services.ConsultationInput(channel=Channel.PHONE, description="父の様子が心配")
+        actor=csw,
+        data=services.ConsultationInput(channel=Channel.PHONE, description="父の様子が心配"),
     )
     assert consultation.person is None and not consultation.concerns.exists()
     assert consultation.status == ConsultationStatus.RECEIVED
     with pytest.raises(ValidationError) as error:
-        services.consultation_record(actor=csw, data=services.ConsultationInput(channel=Channel.PHONE, description=" "))
+        services.consultation_record(
+            actor=csw, data=services.ConsultationInput(channel=Channel.PHONE, description=" ")
+        )
     assert codes(error.value) == {"required"}
 
 
@@ -52,12 +62,17 @@ def test_future_and_implausible_dates_are_refused(csw):
     future = timezone.now() + datetime.timedelta(days=2)
     with pytest.raises(ValidationError) as error:
         services.consultation_record(
-            actor=csw, data=services.ConsultationInput(channel=Channel.PHONE, description="x", received_at=future)
+            actor=csw,
+            data=services.ConsultationInput(
+                channel=Channel.PHONE, description="x", received_at=future
+            ),
         )
     assert codes(error.value) == {"future_date"}
     for birth in (timezone.localdate() + datetime.timedelta(days=1), datetime.date(1850, 1, 1)):
         with pytest.raises(ValidationError):
-            services.person_save(actor=csw, data=services.PersonInput(name="山田", birth_date=birth))
+            services.person_save(
+                actor=csw, data=services.PersonInput(name="山田", birth_date=birth)
+            )
 
 
 def test_commissioner_passes_a_concern_and_sees_only_that_it_was_received(world, csw):
@@ -82,7 +97,9 @@ def test_case_is_seen_by_its_team_and_their_supervisors_only(world, csw):
     council = actor_of(world, Role.WELFARE_COUNCIL_STAFF)
     assert list(selectors.cases(csw)) == [case]
     assert not selectors.cases(staff).exists()
-    services.supervision_set(actor=admin_actor_in(csw), supervisor_id=council.user_id, worker_ids=[csw.user_id])
+    services.supervision_set(
+        actor=admin_actor_in(csw), supervisor_id=council.user_id, worker_ids=[csw.user_id]
+    )
     assert list(selectors.cases(council)) == [case]
     services.case_assign(actor=csw, case=case, user_id=staff.user_id, role=TeamRole.MEMBER)
     assert list(selectors.cases(staff)) == [case]
@@ -93,7 +110,9 @@ def test_case_is_seen_by_its_team_and_their_supervisors_only(world, csw):
 
 def test_confidential_case_is_hidden_from_all_but_named_users(world, csw):
     council = actor_of(world, Role.WELFARE_COUNCIL_STAFF)
-    services.supervision_set(actor=admin_actor_in(csw), supervisor_id=council.user_id, worker_ids=[csw.user_id])
+    services.supervision_set(
+        actor=admin_actor_in(csw), supervisor_id=council.user_id, worker_ids=[csw.user_id]
+    )
     person = make_person(csw, name="匿名花子", kana="トクメイハナコ")
     case = make_case(csw, persons=[person])
     assert selectors.cases(council).exists()
@@ -101,26 +120,49 @@ def test_confidential_case_is_hidden_from_all_but_named_users(world, csw):
     assert not selectors.cases(council).exists()
     assert not selectors.persons(council).filter(pk=person.pk).exists()
     assert selectors.cases(csw).exists()
-    services.case_set_confidential(actor=csw, case=case, confidential=True, named_user_ids=[council.user_id])
+    services.case_set_confidential(
+        actor=csw, case=case, confidential=True, named_user_ids=[council.user_id]
+    )
     assert selectors.cases(council).exists()
 
 
 def test_workflow_follows_the_steps_and_reopens(csw):
     case = make_case(csw)
     with pytest.raises(ValidationError) as error:
-        services.case_transition(actor=csw, case=case, to_status=CaseStatus.SUPPORT, version=case.version)
+        services.case_transition(
+            actor=csw, case=case, to_status=CaseStatus.SUPPORT, version=case.version
+        )
     assert codes(error.value) == {"invalid_transition"}
-    for status in (CaseStatus.ASSESSMENT, CaseStatus.PLANNING, CaseStatus.SUPPORT, CaseStatus.MONITORING):
+    for status in (
+        CaseStatus.ASSESSMENT,
+        CaseStatus.PLANNING,
+        CaseStatus.SUPPORT,
+        CaseStatus.MONITORING,
+    ):
         services.case_transition(actor=csw, case=case, to_status=status, version=case.version)
     with pytest.raises(ValidationError):
-        services.case_transition(actor=csw, case=case, to_status=CaseStatus.CLOSED, version=case.version)
-    services.case_transition(actor=csw, case=case, to_status=CaseStatus.CLOSED, version=case.version, note="安定")
+        services.case_transition(
+            actor=csw, case=case, to_status=CaseStatus.CLOSED, version=case.version
+        )
+    services.case_transition(
+        actor=csw, case=case, to_status=CaseStatus.CLOSED, version=case.version, note="安定"
+    )
     assert case.closed_on == timezone.localdate()
-    services.case_transition(actor=csw, case=case, to_status=CaseStatus.ASSESSMENT, version=case.version, note="再相談")
+    services.case_transition(
+        actor=csw, case=case, to_status=CaseStatus.ASSESSMENT, version=case.version, note="再相談"
+    )
     case.refresh_from_db()
     assert case.closed_on is None
     history = list(case.status_changes.values_list("to_status", flat=True))
-    assert history == ["intake", "assessment", "planning", "support", "monitoring", "closed", "assessment"]
+    assert history == [
+        "intake",
+        "assessment",
+        "planning",
+        "support",
+        "monitoring",
+        "closed",
+        "assessment",
+    ]
 
 
 def test_concurrent_edit_is_detected(csw):
@@ -128,7 +170,9 @@ def test_concurrent_edit_is_detected(csw):
     first, second = Case.objects.get(pk=case.pk), Case.objects.get(pk=case.pk)
     services.case_update(actor=csw, case=first, version=first.version, assessment="一人目の記録")
     with pytest.raises(EditConflict):
-        services.case_update(actor=csw, case=second, version=second.version, assessment="二人目の記録")
+        services.case_update(
+            actor=csw, case=second, version=second.version, assessment="二人目の記録"
+        )
     case.refresh_from_db()
     assert case.assessment == "一人目の記録"
 
@@ -141,15 +185,21 @@ def test_assignment_history_is_kept(world, csw):
     assert rows[0][:2] == (csw.user_id, "lead") and rows[0][2] is not None
     assert rows[1][:2] == (council.user_id, "lead") and rows[1][2] is None
     with pytest.raises(ValidationError) as error:
-        services.case_assign(actor=council, case=case, user_id=world.admin_b.user_id, role=TeamRole.MEMBER)
+        services.case_assign(
+            actor=council, case=case, user_id=world.admin_b.user_id, role=TeamRole.MEMBER
+        )
     assert codes(error.value) == {"other_tenant_user"}
 
 
 def test_household_member_of_another_tenant_is_refused(world, csw):
     household = services.household_create(actor=csw, name="山田家")
-    other = make_person(actor_for(world.add_member(world.tenant_b, "b-csw", Role.COMMUNITY_SOCIAL_WORKER)))
+    other = make_person(
+        actor_for(world.add_member(world.tenant_b, "b-csw", Role.COMMUNITY_SOCIAL_WORKER))
+    )
     with pytest.raises(ValidationError) as error:
-        services.household_add_member(actor=csw, household=household, person=other, relationship=Relationship.CHILD)
+        services.household_add_member(
+            actor=csw, household=household, person=other, relationship=Relationship.CHILD
+        )
     assert codes(error.value) == {"other_tenant"}
     assert not household.members.exists()
 
@@ -159,19 +209,30 @@ def test_referral_needs_consent_or_a_supervisors_override(world, csw):
     case = make_case(csw, persons=[parent])
     agency = make_agency(csw, members=[world.members[Role.AGENCY_WORKER]])
     with pytest.raises(ValidationError) as error:
-        services.referral_send(actor=csw, case=case, agency=agency, person=parent, request="介護保険の申請支援")
+        services.referral_send(
+            actor=csw, case=case, agency=agency, person=parent, request="介護保険の申請支援"
+        )
     assert codes(error.value) == {"consent_required"}
     with pytest.raises(ValidationError) as error:
-        services.referral_send(actor=csw, case=case, agency=agency, person=parent, request="x", override_reason="緊急")
+        services.referral_send(
+            actor=csw, case=case, agency=agency, person=parent, request="x", override_reason="緊急"
+        )
     assert codes(error.value) == {"override_not_allowed"}
     # A supervisor on the team may share without consent, with a reason that is audited.
     staff = actor_of(world, Role.MUNICIPAL_STAFF)
     services.case_assign(actor=csw, case=case, user_id=staff.user_id, role=TeamRole.MEMBER)
     referral = services.referral_send(
-        actor=staff, case=case, agency=agency, person=parent, request="安否確認", override_reason="生命の危険"
+        actor=staff,
+        case=case,
+        agency=agency,
+        person=parent,
+        request="安否確認",
+        override_reason="生命の危険",
     )
     assert referral.override_by_id == staff.user_id
-    assert AuditEntry.objects.filter(object_id=str(referral.pk), detail__consent_override="生命の危険").exists()
+    assert AuditEntry.objects.filter(
+        object_id=str(referral.pk), detail__consent_override="生命の危険"
+    ).exists()
 
 
 def test_agency_sees_a_referral_only_while_it_is_open(world, csw):
@@ -182,7 +243,9 @@ def test_agency_sees_a_referral_only_while_it_is_open(world, csw):
     worker = actor_for(agency_member)
     consent = services.consent_record(actor=csw, person=parent, scope="地域包括へ介護相談の情報提供",
                                       obtained_on=timezone.localdate(), method=ConsentMethod.WRITTEN)  # fmt: skip
-    referral = services.referral_send(actor=csw, case=case, agency=agency, person=parent, request="介護申請")
+    referral = services.referral_send(
+        actor=csw, case=case, agency=agency, person=parent, request="介護申請"
+    )
     assert referral.consent == consent
     assert list(selectors.agency_referrals(worker)) == [referral]
     assert list(selectors.persons(worker)) == [parent]
@@ -202,7 +265,9 @@ def test_withdrawing_consent_ends_open_referrals(world, csw):
     agency = make_agency(csw, members=[world.members[Role.AGENCY_WORKER]])
     consent = services.consent_record(actor=csw, person=parent, scope="包括へ", obtained_on=timezone.localdate(),
                                       method=ConsentMethod.VERBAL)  # fmt: skip
-    referral = services.referral_send(actor=csw, case=case, agency=agency, person=parent, request="申請")
+    referral = services.referral_send(
+        actor=csw, case=case, agency=agency, person=parent, request="申請"
+    )
     services.consent_withdraw(actor=csw, consent=consent)
     referral.refresh_from_db()
     assert referral.status == ReferralStatus.REVOKED
@@ -222,7 +287,9 @@ def test_multi_layered_conference_needs_the_programme_and_consent(world, csw):
     with pytest.raises(ValidationError) as error:
         services.conference_record(actor=csw, data=data)
     assert codes(error.value) == {"not_in_programme"}
-    services.case_update(actor=csw, case=case, version=case.version, in_programme_since=timezone.localdate())
+    services.case_update(
+        actor=csw, case=case, version=case.version, in_programme_since=timezone.localdate()
+    )
     with pytest.raises(ValidationError) as error:
         services.conference_record(actor=csw, data=data)
     assert codes(error.value) == {"consent_required"}
@@ -235,7 +302,9 @@ def test_multi_layered_conference_needs_the_programme_and_consent(world, csw):
 
 def test_support_meeting_needs_confirmed_confidentiality_not_consent(csw):
     case = make_case(csw, persons=[make_person(csw)])
-    data = services.ConferenceInput(kind=ConferenceKind.SUPPORT_MEETING, held_at=timezone.now(), case_ids=[case.pk])
+    data = services.ConferenceInput(
+        kind=ConferenceKind.SUPPORT_MEETING, held_at=timezone.now(), case_ids=[case.pk]
+    )
     with pytest.raises(ValidationError) as error:
         services.conference_record(actor=csw, data=data)
     assert codes(error.value) == {"confidentiality_required"}
@@ -253,15 +322,27 @@ def test_task_for_a_user_of_another_tenant_is_refused(world, csw):
 
 
 def test_no_contact_list_and_last_contact(csw):
-    quiet = make_case(csw, title="連絡なし", opened_on=timezone.localdate() - datetime.timedelta(days=60))
-    active = make_case(csw, title="連絡あり", opened_on=timezone.localdate() - datetime.timedelta(days=60))
-    services.activity_record(actor=csw, case=active, kind="phone", summary="電話で様子確認", minutes=15)
+    quiet = make_case(
+        csw, title="連絡なし", opened_on=timezone.localdate() - datetime.timedelta(days=60)
+    )
+    active = make_case(
+        csw, title="連絡あり", opened_on=timezone.localdate() - datetime.timedelta(days=60)
+    )
+    services.activity_record(
+        actor=csw, case=active, kind="phone", summary="電話で様子確認", minutes=15
+    )
     services.activity_record(actor=csw, case=quiet, kind="record", summary="記録のみ")
     assert list(selectors.no_contact_cases(csw, days=30)) == [quiet]
 
 
 def test_duplicate_search_ranks_by_agreement(csw):
-    same = make_person(csw, name="山田太郎", kana="ヤマダ タロウ", birth=datetime.date(1945, 4, 1), phone="048-786-0001")
+    same = make_person(
+        csw,
+        name="山田太郎",
+        kana="ヤマダ タロウ",
+        birth=datetime.date(1945, 4, 1),
+        phone="048-786-0001",
+    )
     make_person(csw, name="山田次郎", kana="ヤマダ ジロウ", birth=datetime.date(1970, 1, 1))
     found = selectors.duplicate_candidates(csw, name_kana="ﾔﾏﾀﾞ", birth_date=datetime.date(1945, 4, 1),
                                            phone="０４８（７８６）０００１")  # fmt: skip
@@ -273,7 +354,9 @@ def test_referral_listing_is_scoped_for_the_desk(world, csw):
     parent = make_person(csw)
     case = make_case(csw, persons=[parent])
     agency = make_agency(csw)
-    services.referral_send(actor=csw, case=case, agency=agency, request="相談", shares_personal_data=False)
+    services.referral_send(
+        actor=csw, case=case, agency=agency, request="相談", shares_personal_data=False
+    )
     staff = actor_of(world, Role.MUNICIPAL_STAFF)
     from sasaeai.accounts import policy
 
