@@ -19,6 +19,7 @@ from sasaeai.consultation.models import (
     ConcernTag,
     ConferenceKind,
     Consent,
+    HouseholdMember,
     Person,
     TeamRole,
     Urgency,
@@ -141,6 +142,24 @@ class CaseEditForm(CaseForm):
                    ("title", "urgency", "assessment", "is_outreach", "in_programme_since", "version")}  # fmt: skip
         initial["concerns"] = list(case.concerns.values_list("code", flat=True))
         return initial
+
+
+class CasePersonForm(CaseForm):
+    """Add a member of the households of the case's persons to the case (the son of an
+    8050 household, found after the mother's case was opened)."""
+
+    person = forms.ModelChoiceField(label=_("Household member to add"), queryset=None)
+
+    def setup(self):
+        on_case = self.case.person_links.values("person_id")
+        households = HouseholdMember.objects.filter(person_id__in=on_case).values("household_id")
+        relatives = Person.objects.filter(memberships__household_id__in=households)
+        self.fields["person"].queryset = (
+            policy.scope(self.actor, "consultation.view_person", relatives)
+            .exclude(pk__in=on_case)
+            .distinct()
+            .order_by("name_kana", "pk")
+        )
 
 
 class AssignForm(CaseForm):

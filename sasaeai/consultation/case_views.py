@@ -205,6 +205,7 @@ def _case_forms(actor, case) -> dict:
             actor=actor, case=case, initial={"version": case.version}
         ),
         "assign_form": forms.AssignForm(actor=actor, case=case),
+        "person_form": forms.CasePersonForm(actor=actor, case=case),
         "confidential_form": forms.ConfidentialForm(
             actor=actor, case=case, initial={"confidential": case.is_confidential, "named": named}
         ),
@@ -294,6 +295,15 @@ def case_unassign(request, pk):
 
     return _post_on_case(request, pk, forms.UnassignForm, "unassign_form", action,
                          done=_("The team was changed."), anchor="team")  # fmt: skip
+
+
+@require_POST
+def case_person_add(request, pk):
+    def action(actor, case, data):
+        services.case_add_person(actor=actor, case=case, person=data["person"])
+
+    return _post_on_case(request, pk, forms.CasePersonForm, "person_form", action,
+                         done=_("The person was added to the case."), anchor="persons")  # fmt: skip
 
 
 @require_POST
@@ -637,6 +647,7 @@ urlpatterns = [
     path("cases/<int:pk>/transition/", case_transition, name="case_transition"),
     path("cases/<int:pk>/assign/", case_assign, name="case_assign"),
     path("cases/<int:pk>/unassign/", case_unassign, name="case_unassign"),
+    path("cases/<int:pk>/persons/add/", case_person_add, name="case_person_add"),
     path("cases/<int:pk>/confidential/", case_confidential, name="case_confidential"),
     path("cases/<int:pk>/activities/new/", activity_new, name="activity_new"),
     path("cases/<int:pk>/goals/", case_goals, name="case_goals"),
