@@ -32,14 +32,17 @@ def visible_cases(actor: Actor) -> QuerySet:
     cases = Case.objects.filter(tenant_id=actor.tenant_id)
     if actor.role not in DESK_ROLES or actor.user_id is None:
         return cases.none()
-    current = CaseAssignment.objects.filter(ended_at__isnull=True, case=OuterRef("pk"))
-    supervised_workers = Supervision.objects.filter(
-        tenant_id=actor.tenant_id, supervisor_id=actor.user_id
-    ).values("worker_id")
-    on_team = Exists(current.filter(user_id=actor.user_id))
-    supervising = Exists(current.filter(user_id__in=supervised_workers))
-    named = Exists(CaseAccessGrant.objects.filter(case=OuterRef("pk"), user_id=actor.user_id))
-    return cases.filter((Q(is_confidential=False) & (on_team | supervising)) | (Q(is_confidential=True) & named))
+    workers = Supervision.objects.filter(tenant_id=actor.tenant_id, supervisor_id=actor.user_id)
+    # The team's user ids as a literal list (one tiny query): the (user, ended_at) index then
+    # drives the lookup, where a correlated EXISTS or an OR of subqueries makes SQLite scan
+    # every assignment of every tenant (12 s for one case page at prefecture size).
+    team_users = [actor.user_id, *workers.values_list("worker_id", flat=True)]
+    team = CaseAssignment.objects.filter(user_id__in=team_users, ended_at__isnull=True)
+    named = CaseAccessGrant.objects.filter(user_id=actor.user_id)
+    return cases.filter(
+        Q(is_confidential=False, pk__in=team.values("case_id"))
+        | Q(is_confidential=True, pk__in=named.values("case_id"))
+    )
 
 
 def _agency_ids(actor: Actor) -> QuerySet:
@@ -98,9 +101,11 @@ def person_rule(actor, permission, queryset):
         return queryset
     if permission == "consultation.search_person":
         return queryset.filter(is_confidential=False)
-    links = CasePerson.objects.filter(person=OuterRef("pk"))
-    on_visible_case = Exists(links.filter(case_id__in=visible_cases(actor).values("pk")))
-    not_on_a_case = ~Exists(links) & Q(is_confidential=False)
+    # Non-correlated: computed once, not once per person (SQLite re-runs a list subquery
+    # nested in a correlated one for every outer row).
+    on_case = CasePerson.objects.filter(case_id__in=visible_cases(actor).values("pk"))
+    on_visible_case = Q(pk__in=on_case.values("person_id"))
+    not_on_a_case = ~Exists(CasePerson.objects.filter(person=OuterRef("pk"))) & Q(is_confidential=False)
     return queryset.filter(on_visible_case | not_on_a_case)
 
 
