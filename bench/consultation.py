@@ -529,16 +529,35 @@ def _actor_for(membership):
 
 
 def consultation_benchmarks(size, timed, repeat: int) -> list[tuple[str, float]]:
-    from sasaeai.consultation import selectors
-
     start = time.perf_counter()
     counts = generate_consultation(size)
     print(f"consultation: {counts} generated in {time.perf_counter() - start:.1f} s", flush=True)
-    tenant = Tenant.objects.filter(code__startswith="9").order_by("pk").first()
+    tenant, worker = bench_worker()
     check_person_rows(tenant.pk)
+    results = page_benchmarks(timed, repeat)
+    results.append(
+        (
+            "consultation: import 100,000 consultations from CSV (once)",
+            _import_once(tenant, _actor_for(worker)),
+        )
+    )
+    return results
+
+
+def bench_worker():
+    """The first bench tenant and its first community social worker, who has cases."""
+    tenant = Tenant.objects.filter(code__startswith="9").order_by("pk").first()
     worker = Membership.objects.select_related("user").get(
         tenant=tenant, user_id=desk_workers(tenant.pk)[0][0]
     )
+    return tenant, worker
+
+
+def page_benchmarks(timed, repeat: int, label: str = "") -> list[tuple[str, float]]:
+    """The pages (or, while a page is missing, its selectors) on generated data."""
+    from sasaeai.consultation import selectors
+
+    tenant, worker = bench_worker()
     actor = _actor_for(worker)
     client = _signed_in_client(worker.user)
     results = []
@@ -622,13 +641,7 @@ def consultation_benchmarks(size, timed, repeat: int) -> list[tuple[str, float]]
             ("consultation: worker_cases + due_tasks (selectors; no page yet)", timed(home, repeat))
         )
 
-    results.append(
-        (
-            "consultation: import 100,000 consultations from CSV (once)",
-            _import_once(tenant, worker, actor),
-        )
-    )
-    return results
+    return [(f"{name}{label}", seconds) for name, seconds in results]
 
 
 def import_csv_bytes(tenant, rows: int = IMPORT_ROWS) -> bytes:
@@ -674,7 +687,7 @@ def import_csv_bytes(tenant, rows: int = IMPORT_ROWS) -> bytes:
     return write_csv(header, lines(), encoding="cp932")
 
 
-def _import_once(tenant, worker, actor) -> float:
+def _import_once(tenant, actor) -> float:
     from sasaeai.consultation import importer
 
     data = import_csv_bytes(tenant)

@@ -136,9 +136,7 @@ class ConcernTag(TenantScoped):
         ordering = ["order", "code"]
         verbose_name = _("concern")
         verbose_name_plural = _("concerns")
-        constraints = [
-            models.UniqueConstraint(fields=["tenant", "code"], name="concern_tag_code")
-        ]
+        constraints = [models.UniqueConstraint(fields=["tenant", "code"], name="concern_tag_code")]
 
     def __str__(self):
         return self.name
@@ -289,7 +287,9 @@ class Case(TenantScoped):
     assessment = models.TextField(_("assessment"), blank=True)
     is_outreach = models.BooleanField(_("outreach case"), default=False)
     # Formally taken into 重層的支援体制整備事業 (支援決定): required for 重層的支援会議.
-    in_programme_since = models.DateField(_("in the multi-layered programme since"), null=True, blank=True)
+    in_programme_since = models.DateField(
+        _("in the multi-layered programme since"), null=True, blank=True
+    )
     is_confidential = models.BooleanField(_("confidential"), default=False)
     opened_on = models.DateField(_("opened on"))
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
@@ -451,7 +451,9 @@ class Consent(TenantScoped):
         verbose_name=_("agency (blank: the agencies named in the scope)"),
     )  # fmt: skip
     scope = models.TextField(_("what may be shared, with whom"))
-    covers_conferences = models.BooleanField(_("covers multi-layered support meetings"), default=False)
+    covers_conferences = models.BooleanField(
+        _("covers multi-layered support meetings"), default=False
+    )
     obtained_on = models.DateField(_("obtained on"))
     method = models.CharField(_("how obtained"), max_length=20, choices=ConsentMethod.choices)
     recorded_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -491,12 +493,16 @@ class Referral(TenantScoped):
     request = models.TextField(_("what is asked"))
     # What the agency sees: this summary, and the person's name and contact if shared.
     shared_summary = models.TextField(_("what is shared with the agency"), blank=True)
-    shares_personal_data = models.BooleanField(_("shares the person's name and contact"), default=True)
+    shares_personal_data = models.BooleanField(
+        _("shares the person's name and contact"), default=True
+    )
     consent = models.ForeignKey(
         Consent, null=True, blank=True, on_delete=models.PROTECT, related_name="referrals"
     )
     override_reason = models.TextField(_("reason for sharing without consent"), blank=True)
-    override_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    override_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     status = models.CharField(
         _("status"), max_length=20, choices=ReferralStatus.choices, default=ReferralStatus.SENT
     )
@@ -544,13 +550,21 @@ class Conference(TenantScoped):
     kind = models.CharField(_("kind"), max_length=20, choices=ConferenceKind.choices)
     held_at = models.DateTimeField(_("held at"))
     place = models.CharField(_("place"), max_length=200, blank=True)
-    attendees = models.ManyToManyField(USER, blank=True, related_name="+", verbose_name=_("members"))
-    agencies = models.ManyToManyField(Agency, blank=True, related_name="+", verbose_name=_("agencies"))
+    attendees = models.ManyToManyField(
+        USER, blank=True, related_name="+", verbose_name=_("members")
+    )
+    agencies = models.ManyToManyField(
+        Agency, blank=True, related_name="+", verbose_name=_("agencies")
+    )
     external_members = models.TextField(_("other members"), blank=True)
-    cases = models.ManyToManyField(Case, related_name="conferences", verbose_name=_("cases discussed"))
+    cases = models.ManyToManyField(
+        Case, related_name="conferences", verbose_name=_("cases discussed")
+    )
     summary = models.TextField(_("summary"), blank=True)
     decisions = models.TextField(_("decisions"), blank=True)
-    confidentiality_confirmed = models.BooleanField(_("members confirmed the duty of confidentiality"), default=False)
+    confidentiality_confirmed = models.BooleanField(
+        _("members confirmed the duty of confidentiality"), default=False
+    )
     recorded_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -601,7 +615,9 @@ class Task(TenantScoped):
     due_on = models.DateField(_("by when"))
     status = models.CharField(max_length=20, choices=TaskStatus.choices, default=TaskStatus.OPEN)
     done_at = models.DateTimeField(null=True, blank=True)
-    done_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    done_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -622,8 +638,12 @@ class Settings(TenantScoped):
     """The tenant's rules for this module."""
 
     retention_years = models.PositiveIntegerField(_("years a closed case is kept"), default=5)
-    no_contact_days = models.PositiveIntegerField(_("days without contact before a case is listed"), default=30)
+    no_contact_days = models.PositiveIntegerField(
+        _("days without contact before a case is listed"), default=30
+    )
 
     class Meta:
         verbose_name = _("consultation settings")
-        constraints = [models.UniqueConstraint(fields=["tenant"], name="consultation_settings_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant"], name="consultation_settings_once")
+        ]

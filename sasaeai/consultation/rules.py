@@ -55,7 +55,9 @@ def _open_referrals(actor: Actor) -> QuerySet:
     from sasaeai.consultation.models import OPEN_REFERRAL_STATUSES, Referral
 
     return Referral.objects.filter(
-        tenant_id=actor.tenant_id, agency_id__in=_agency_ids(actor), status__in=OPEN_REFERRAL_STATUSES
+        tenant_id=actor.tenant_id,
+        agency_id__in=_agency_ids(actor),
+        status__in=OPEN_REFERRAL_STATUSES,
     )
 
 
@@ -105,7 +107,9 @@ def person_rule(actor, permission, queryset):
     # nested in a correlated one for every outer row).
     on_case = CasePerson.objects.filter(case_id__in=visible_cases(actor).values("pk"))
     on_visible_case = Q(pk__in=on_case.values("person_id"))
-    not_on_a_case = ~Exists(CasePerson.objects.filter(person=OuterRef("pk"))) & Q(is_confidential=False)
+    not_on_a_case = ~Exists(CasePerson.objects.filter(person=OuterRef("pk"))) & Q(
+        is_confidential=False
+    )
     return queryset.filter(on_visible_case | not_on_a_case)
 
 
@@ -130,7 +134,9 @@ def household_rule(actor, permission, queryset):
 def household_member_rule(actor, permission, queryset):
     from sasaeai.consultation.models import Household
 
-    households = household_rule(actor, permission, Household.objects.filter(tenant_id=actor.tenant_id))
+    households = household_rule(
+        actor, permission, Household.objects.filter(tenant_id=actor.tenant_id)
+    )
     return queryset.filter(household_id__in=households.values("pk"))
 
 
@@ -140,7 +146,9 @@ def consultation_rule(actor, permission, queryset):
     intake_queue = Q(case__isnull=True, is_confidential=False)
     # A confidential intake stays with whoever recorded it until it is taken in as a case.
     own_confidential = Q(case__isnull=True, is_confidential=True, received_by_id=actor.user_id)
-    return queryset.filter(intake_queue | own_confidential | Q(case_id__in=visible_cases(actor).values("pk")))
+    return queryset.filter(
+        intake_queue | own_confidential | Q(case_id__in=visible_cases(actor).values("pk"))
+    )
 
 
 def conference_rule(actor, permission, queryset):

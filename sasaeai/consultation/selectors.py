@@ -68,7 +68,11 @@ def duplicate_candidates(actor: Actor, *, name: str = "", name_kana: str = "", b
     matching any are scored by how many agree, so 「ヤマダ　タロウ」 born 1945-04-01 ranks
     the 山田太郎 with that birthday above other ヤマダ.
     """
-    kana, folded_name, digits = normalize_for_search(name_kana), normalize_for_search(name), phone_digits(phone)
+    kana, folded_name, digits = (
+        normalize_for_search(name_kana),
+        normalize_for_search(name),
+        phone_digits(phone),
+    )
     folded_address = normalize_for_search(address)
     conditions = Q()
     if kana:
@@ -81,7 +85,9 @@ def duplicate_candidates(actor: Actor, *, name: str = "", name_kana: str = "", b
         conditions |= Q(birth_date=birth_date)
     if not conditions:
         return []
-    rows = persons(actor, "consultation.search_person").filter(conditions, anonymised_at__isnull=True)[:200]
+    rows = persons(actor, "consultation.search_person").filter(
+        conditions, anonymised_at__isnull=True
+    )[:200]
     found = []
     for person in rows:
         reasons = []
@@ -93,7 +99,11 @@ def duplicate_candidates(actor: Actor, *, name: str = "", name_kana: str = "", b
             reasons.append("birth_date")
         if digits and person.phone_digits == digits:
             reasons.append("phone")
-        if folded_address and folded_address[:8] and normalize_for_search(person.address).startswith(folded_address[:8]):
+        if (
+            folded_address
+            and folded_address[:8]
+            and normalize_for_search(person.address).startswith(folded_address[:8])
+        ):
             reasons.append("address")
         if reasons and reasons != ["birth_date"]:
             found.append(DuplicateCandidate(person, len(reasons), tuple(reasons)))
@@ -108,7 +118,11 @@ def person_search(actor: Actor, q: str, limit: int = 50) -> QuerySet:
     folded = normalize_for_search(q)
     if not folded:
         return persons(actor).none()
-    return persons(actor).filter(Q(kana_key__startswith=folded) | Q(search_text__contains=folded)).order_by("kana_key", "pk")[:limit]
+    return (
+        persons(actor)
+        .filter(Q(kana_key__startswith=folded) | Q(search_text__contains=folded))
+        .order_by("kana_key", "pk")[:limit]
+    )
 
 
 def open_task_counts(queryset: QuerySet, today: datetime.date) -> QuerySet:
@@ -120,7 +134,8 @@ def open_task_counts(queryset: QuerySet, today: datetime.date) -> QuerySet:
 
 
 URGENCY_RANK = Case_(
-    *[When(urgency=u, then=Value(i)) for i, u in enumerate(Urgency.values)], output_field=IntegerField()
+    *[When(urgency=u, then=Value(i)) for i, u in enumerate(Urgency.values)],
+    output_field=IntegerField(),
 )
 
 
@@ -128,11 +143,17 @@ def worker_cases(actor: Actor, user_id: int | None = None, *, include_closed=Fal
     """The cases a worker is currently on (lead first), with counts of open and overdue tasks."""
     user_id = user_id or actor.user_id
     today = timezone.localdate()
-    on_team = CaseAssignment.objects.filter(case=OuterRef("pk"), user_id=user_id, ended_at__isnull=True)
+    on_team = CaseAssignment.objects.filter(
+        case=OuterRef("pk"), user_id=user_id, ended_at__isnull=True
+    )
     qs = cases(actor).filter(Exists(on_team))
     if not include_closed:
         qs = qs.exclude(status=CaseStatus.CLOSED)
-    return open_task_counts(qs, today).annotate(urgency_rank=URGENCY_RANK).order_by("urgency_rank", "-pk")
+    return (
+        open_task_counts(qs, today)
+        .annotate(urgency_rank=URGENCY_RANK)
+        .order_by("urgency_rank", "-pk")
+    )
 
 
 def due_tasks(actor: Actor, user_id: int | None = None, within_days: int = 7) -> QuerySet:
@@ -148,7 +169,9 @@ def due_tasks(actor: Actor, user_id: int | None = None, within_days: int = 7) ->
 
 def reviews_due(actor: Actor, user_id: int | None = None, within_days: int = 14) -> QuerySet:
     horizon = timezone.localdate() + datetime.timedelta(days=within_days)
-    return worker_cases(actor, user_id).filter(next_review_on__lte=horizon).order_by("next_review_on")
+    return (
+        worker_cases(actor, user_id).filter(next_review_on__lte=horizon).order_by("next_review_on")
+    )
 
 
 def no_contact_cases(actor: Actor, user_id: int | None = None, days: int | None = None) -> QuerySet:
@@ -157,30 +180,42 @@ def no_contact_cases(actor: Actor, user_id: int | None = None, days: int | None 
     since = timezone.now() - datetime.timedelta(days=days)
     return (
         worker_cases(actor, user_id)
-        .filter(Q(last_contact_at__lt=since) | Q(last_contact_at__isnull=True, opened_on__lt=since.date()))
+        .filter(
+            Q(last_contact_at__lt=since)
+            | Q(last_contact_at__isnull=True, opened_on__lt=since.date())
+        )
         .order_by(F("last_contact_at").asc(nulls_first=True))
     )
 
 
 def intake_queue(actor: Actor) -> QuerySet:
     """Consultations received and not yet taken in or answered: the desk's shared queue."""
-    return policy.scope(actor, "consultation.record_consultation", Consultation.objects.all()).filter(
-        status=ConsultationStatus.RECEIVED
-    ).select_related("person", "area").order_by("received_at")
+    return (
+        policy.scope(actor, "consultation.record_consultation", Consultation.objects.all())
+        .filter(status=ConsultationStatus.RECEIVED)
+        .select_related("person", "area")
+        .order_by("received_at")
+    )
 
 
 def concerns_passed_on(actor: Actor) -> QuerySet:
     """What a commissioner or agency passed on, for the 'received' acknowledgement only."""
-    return Consultation.objects.filter(tenant_id=actor.tenant_id, received_by_id=actor.user_id).only(
-        "pk", "received_at", "channel", "status", "acknowledged_at", "description"
-    ).order_by("-received_at")
+    return (
+        Consultation.objects.filter(tenant_id=actor.tenant_id, received_by_id=actor.user_id)
+        .only("pk", "received_at", "channel", "status", "acknowledged_at", "description")
+        .order_by("-received_at")
+    )
 
 
 def case_timeline(case: Case) -> list:
     """Activities, status changes, referral reports and tasks done, newest first."""
     entries = [("activity", a.occurred_at, a) for a in case.activities.select_related("author")]
-    entries += [("status", s.changed_at, s) for s in case.status_changes.select_related("changed_by")]
-    reports = ReferralReport.objects.filter(referral__case=case).select_related("referral__agency", "author")
+    entries += [
+        ("status", s.changed_at, s) for s in case.status_changes.select_related("changed_by")
+    ]
+    reports = ReferralReport.objects.filter(referral__case=case).select_related(
+        "referral__agency", "author"
+    )
     entries += [("report", r.reported_at, r) for r in reports]
     entries.sort(key=lambda e: e[1], reverse=True)
     return entries
@@ -188,9 +223,11 @@ def case_timeline(case: Case) -> list:
 
 def agency_referrals(actor: Actor) -> QuerySet:
     """For an agency worker: open referrals to their agencies."""
-    return policy.scope(actor, "consultation.view_referral", Referral.objects.all()).select_related(
-        "agency", "person"
-    ).order_by("-sent_at")
+    return (
+        policy.scope(actor, "consultation.view_referral", Referral.objects.all())
+        .select_related("agency", "person")
+        .order_by("-sent_at")
+    )
 
 
 def activity_minutes(case: Case) -> int:

@@ -81,7 +81,9 @@ def _check_version(model: type[Model], pk: int, version: int | None) -> Model:
     current = model.objects.select_for_update().get(pk=pk)
     if version is not None and current.version != version:
         raise EditConflict(
-            _("Someone else saved this record while you were editing it. Reload and redo your change."),
+            _(
+                "Someone else saved this record while you were editing it. Reload and redo your change."
+            ),
             code="conflict",
         )
     return current
@@ -98,7 +100,9 @@ def _member_of_tenant(actor: Actor, user_id: int | None, field_name: str) -> Non
     if user_id is None:
         return
     if not Membership.objects.active().filter(user_id=user_id, tenant_id=actor.tenant_id).exists():
-        raise _invalid(field_name, _("This user is not a member of this municipality."), "other_tenant_user")
+        raise _invalid(
+            field_name, _("This user is not a member of this municipality."), "other_tenant_user"
+        )
 
 
 # ---- settings and vocabularies -------------------------------------------------------------
@@ -114,7 +118,9 @@ def concern_tags_ensure(tenant_id: int) -> None:
     )
 
 
-def concern_tag_save(*, actor: Actor, code: str, name: str, order: int = 100, is_active=True) -> ConcernTag:
+def concern_tag_save(
+    *, actor: Actor, code: str, name: str, order: int = 100, is_active=True
+) -> ConcernTag:
     policy.require(actor, "consultation.manage_settings")
     if not re.fullmatch(r"[a-z0-9_]{1,40}", code or ""):
         raise _invalid("code", _("Use lower-case letters, digits and underscores."), "invalid_code")
@@ -144,7 +150,15 @@ def settings_update(*, actor: Actor, retention_years: int, no_contact_days: int)
     return current
 
 
-def agency_save(*, actor: Actor, name: str, kind: str, phone: str = "", member_ids=(), agency: Agency | None = None) -> Agency:
+def agency_save(
+    *,
+    actor: Actor,
+    name: str,
+    kind: str,
+    phone: str = "",
+    member_ids=(),
+    agency: Agency | None = None,
+) -> Agency:
     policy.require(actor, "consultation.manage_settings")
     _same_tenant(actor, agency, "agency")
     for user_id in member_ids:
@@ -200,9 +214,10 @@ def refresh_person_search(person: Person) -> None:
     person.kana_key = normalize_for_search(person.name_kana)
     person.phone_digits = phone_digits(person.phone)
     birth = person.birth_date.isoformat() if person.birth_date else ""
-    person.search_text = normalize_for_search(
-        f"{person.name} {person.name_kana} {person.address} {birth}"
-    ) + f" {person.phone_digits}"
+    person.search_text = (
+        normalize_for_search(f"{person.name} {person.name_kana} {person.address} {birth}")
+        + f" {person.phone_digits}"
+    )
 
 
 def _check_person(actor: Actor, data: PersonInput) -> None:
@@ -214,12 +229,21 @@ def _check_person(actor: Actor, data: PersonInput) -> None:
             raise _invalid("birth_date", _("The date of birth is not plausible."), "invalid_date")
     unknown = set(data.flags) - set(PersonFlag.values)
     if unknown:
-        raise _invalid("flags", _("Unknown flag: %(flags)s") % {"flags": ", ".join(sorted(unknown))}, "invalid_choice")
-    if data.area_id is not None and not Area.objects.filter(pk=data.area_id, tenant_id=actor.tenant_id).exists():
+        raise _invalid(
+            "flags",
+            _("Unknown flag: %(flags)s") % {"flags": ", ".join(sorted(unknown))},
+            "invalid_choice",
+        )
+    if (
+        data.area_id is not None
+        and not Area.objects.filter(pk=data.area_id, tenant_id=actor.tenant_id).exists()
+    ):
         raise _invalid("area_id", _("Not found in this municipality."), "other_tenant")
 
 
-def person_save(*, actor: Actor, data: PersonInput, person: Person | None = None, version: int | None = None) -> Person:
+def person_save(
+    *, actor: Actor, data: PersonInput, person: Person | None = None, version: int | None = None
+) -> Person:
     if person is None:
         policy.require(actor, "consultation.record_consultation")
     else:
@@ -239,28 +263,42 @@ def person_save(*, actor: Actor, data: PersonInput, person: Person | None = None
     return person
 
 
-def household_create(*, actor: Actor, name: str, address: str = "", area_id: int | None = None) -> Household:
+def household_create(
+    *, actor: Actor, name: str, address: str = "", area_id: int | None = None
+) -> Household:
     policy.require(actor, "consultation.manage_person")
-    if area_id is not None and not Area.objects.filter(pk=area_id, tenant_id=actor.tenant_id).exists():
+    if (
+        area_id is not None
+        and not Area.objects.filter(pk=area_id, tenant_id=actor.tenant_id).exists()
+    ):
         raise _invalid("area_id", _("Not found in this municipality."), "other_tenant")
     household = Household.objects.create(
-        tenant_id=actor.tenant_id, name=name.strip() or _("(household)"), address=address, area_id=area_id
+        tenant_id=actor.tenant_id,
+        name=name.strip() or _("(household)"),
+        address=address,
+        area_id=area_id,
     )
     audit_object(actor, Action.CREATE, household)
     return household
 
 
-def household_add_member(*, actor: Actor, household: Household, person: Person, relationship: str, lives_together=True) -> HouseholdMember:
+def household_add_member(
+    *, actor: Actor, household: Household, person: Person, relationship: str, lives_together=True
+) -> HouseholdMember:
     policy.require(actor, "consultation.manage_person")
     _same_tenant(actor, household, "household")
     _same_tenant(actor, person, "person")
-    if not policy.scope(actor, "consultation.search_person", Person.objects.filter(pk=person.pk)).exists() and not policy.can(actor, "consultation.view_person", person):
+    if not policy.scope(
+        actor, "consultation.search_person", Person.objects.filter(pk=person.pk)
+    ).exists() and not policy.can(actor, "consultation.view_person", person):
         raise _invalid("person", _("Not found in this municipality."), "other_tenant")
     member, _created = HouseholdMember.objects.update_or_create(
         tenant_id=actor.tenant_id, household=household, person=person,
         defaults={"relationship": relationship, "lives_together": lives_together},
     )  # fmt: skip
-    audit_object(actor, Action.UPDATE, household, subject=person, detail={"relationship": relationship})
+    audit_object(
+        actor, Action.UPDATE, household, subject=person, detail={"relationship": relationship}
+    )
     return member
 
 
@@ -298,17 +336,35 @@ def consent_withdraw(*, actor: Actor, consent: Consent, on: datetime.date | None
             referral.status, referral.ended_at = ReferralStatus.REVOKED, now
             referral.version += 1
             referral.save(update_fields=["status", "ended_at", "version"])
-            audit_object(actor, Action.UPDATE, referral, subject=consent.person, detail={"revoked_by": "consent_withdrawn"})
-        audit_object(actor, Action.UPDATE, consent, subject=consent.person, detail={"withdrawn_on": on.isoformat()})
+            audit_object(
+                actor,
+                Action.UPDATE,
+                referral,
+                subject=consent.person,
+                detail={"revoked_by": "consent_withdrawn"},
+            )
+        audit_object(
+            actor,
+            Action.UPDATE,
+            consent,
+            subject=consent.person,
+            detail={"withdrawn_on": on.isoformat()},
+        )
     return consent
 
 
-def active_consent(person: Person, agency: Agency | None = None, *, for_conference=False) -> Consent | None:
+def active_consent(
+    person: Person, agency: Agency | None = None, *, for_conference=False
+) -> Consent | None:
     consents = Consent.objects.filter(person=person, withdrawn_on__isnull=True)
     if for_conference:
         return consents.filter(covers_conferences=True).first()
-    return consents.filter(agency__isnull=True).first() if agency is None else (
-        consents.filter(agency=agency).first() or consents.filter(agency__isnull=True).first()
+    return (
+        consents.filter(agency__isnull=True).first()
+        if agency is None
+        else (
+            consents.filter(agency=agency).first() or consents.filter(agency__isnull=True).first()
+        )
     )
 
 
@@ -336,26 +392,40 @@ def check_consultation(tenant_id: int, data: ConsultationInput, *, now=None) -> 
         raise _invalid("description", _("Write down what was said."), "required")
     if data.channel not in Channel.values:
         raise _invalid("channel", _("Choose how the consultation came in."), "invalid_choice")
-    if data.received_at is not None and data.received_at > (now or timezone.now()) + datetime.timedelta(minutes=5):
+    if data.received_at is not None and data.received_at > (
+        now or timezone.now()
+    ) + datetime.timedelta(minutes=5):
         raise _invalid("received_at", _("The date is in the future."), "future_date")
 
 
 def consultation_record(*, actor: Actor, data: ConsultationInput) -> Consultation:
     """Take in a consultation. Only a description is required: no category, no person."""
     passing_on = not policy.has_permission(actor, "consultation.record_consultation")
-    policy.require(actor, "consultation.pass_concern" if passing_on else "consultation.record_consultation")
+    policy.require(
+        actor, "consultation.pass_concern" if passing_on else "consultation.record_consultation"
+    )
     check_consultation(actor.tenant_id, data)
     person = None
     if data.person_id is not None:
-        visible = policy.scope(actor, "consultation.view_person", Person.objects.filter(pk=data.person_id))
+        visible = policy.scope(
+            actor, "consultation.view_person", Person.objects.filter(pk=data.person_id)
+        )
         person = None if passing_on else visible.first()
         if person is None:
             raise _invalid("person_id", _("Not found in this municipality."), "other_tenant")
-    if data.referred_by_agency_id is not None and not Agency.objects.filter(
-        pk=data.referred_by_agency_id, tenant_id=actor.tenant_id
-    ).exists():
-        raise _invalid("referred_by_agency_id", _("Not found in this municipality."), "other_tenant")
-    if data.area_id is not None and not Area.objects.filter(pk=data.area_id, tenant_id=actor.tenant_id).exists():
+    if (
+        data.referred_by_agency_id is not None
+        and not Agency.objects.filter(
+            pk=data.referred_by_agency_id, tenant_id=actor.tenant_id
+        ).exists()
+    ):
+        raise _invalid(
+            "referred_by_agency_id", _("Not found in this municipality."), "other_tenant"
+        )
+    if (
+        data.area_id is not None
+        and not Area.objects.filter(pk=data.area_id, tenant_id=actor.tenant_id).exists()
+    ):
         raise _invalid("area_id", _("Not found in this municipality."), "other_tenant")
     concerns = _concerns(actor.tenant_id, data.concern_codes)
     channel = data.channel
@@ -379,7 +449,11 @@ def _concerns(tenant_id: int, codes: list[str]) -> list[ConcernTag]:
     tags = list(ConcernTag.objects.filter(tenant_id=tenant_id, code__in=codes))
     unknown = set(codes) - {t.code for t in tags}
     if unknown:
-        raise _invalid("concerns", _("Unknown concern: %(codes)s") % {"codes": ", ".join(sorted(unknown))}, "invalid_choice")
+        raise _invalid(
+            "concerns",
+            _("Unknown concern: %(codes)s") % {"codes": ", ".join(sorted(unknown))},
+            "invalid_choice",
+        )
     return tags
 
 
@@ -387,7 +461,9 @@ def consultation_answer(*, actor: Actor, consultation: Consultation) -> Consulta
     """Answered on the spot (information given): no case is opened, it still counts."""
     policy.require(actor, "consultation.record_consultation", consultation)
     if consultation.status != ConsultationStatus.RECEIVED:
-        raise _invalid("status", _("This consultation has already been handled."), "already_handled")
+        raise _invalid(
+            "status", _("This consultation has already been handled."), "already_handled"
+        )
     consultation.status, consultation.acknowledged_at = ConsultationStatus.ANSWERED, timezone.now()
     consultation.save(update_fields=["status", "acknowledged_at"])
     audit_object(actor, Action.UPDATE, consultation, subject=consultation.person)
@@ -447,7 +523,9 @@ def case_open(*, actor: Actor, title: str, persons: list[Person] = (), household
         case.concerns.set(concerns)
         for i, person in enumerate(persons):
             role = CasePersonRole.PRIMARY if i == 0 else CasePersonRole.MEMBER
-            CasePerson.objects.create(tenant_id=actor.tenant_id, case=case, person=person, role=role)
+            CasePerson.objects.create(
+                tenant_id=actor.tenant_id, case=case, person=person, role=role
+            )
         CaseAssignment.objects.create(
             tenant_id=actor.tenant_id, case=case, user_id=actor.user_id, role=TeamRole.LEAD,
             started_at=now, assigned_by_id=actor.user_id,
@@ -461,10 +539,25 @@ def case_open(*, actor: Actor, title: str, persons: list[Person] = (), household
     return case
 
 
-CASE_EDITABLE = ("title", "urgency", "assessment", "household", "is_outreach", "next_review_on", "in_programme_since")
+CASE_EDITABLE = (
+    "title",
+    "urgency",
+    "assessment",
+    "household",
+    "is_outreach",
+    "next_review_on",
+    "in_programme_since",
+)
 
 
-def case_update(*, actor: Actor, case: Case, version: int | None, concern_codes: list[str] | None = None, **changes) -> Case:
+def case_update(
+    *,
+    actor: Actor,
+    case: Case,
+    version: int | None,
+    concern_codes: list[str] | None = None,
+    **changes,
+) -> Case:
     """Edit the case's own fields. `version` is what the editor started from."""
     policy.require(actor, "consultation.manage_case", case)
     unknown = set(changes) - set(CASE_EDITABLE)
@@ -482,11 +575,18 @@ def case_update(*, actor: Actor, case: Case, version: int | None, concern_codes:
         case.save()
         if concerns is not None:
             case.concerns.set(concerns)
-        audit_object(actor, Action.UPDATE, case, detail={"fields": sorted(changes) + (["concerns"] if concerns is not None else [])})
+        audit_object(
+            actor,
+            Action.UPDATE,
+            case,
+            detail={"fields": sorted(changes) + (["concerns"] if concerns is not None else [])},
+        )
     return case
 
 
-def case_transition(*, actor: Actor, case: Case, to_status: str, version: int | None, note: str = "") -> Case:
+def case_transition(
+    *, actor: Actor, case: Case, to_status: str, version: int | None, note: str = ""
+) -> Case:
     policy.require(actor, "consultation.manage_case", case)
     if to_status not in CASE_TRANSITIONS[CaseStatus(case.status)]:
         raise _invalid("status", _("A case cannot move from %(from)s to %(to)s.") % {
@@ -546,13 +646,20 @@ def _desk_roles():
 def case_unassign(*, actor: Actor, case: Case, user_id: int) -> None:
     policy.require(actor, "consultation.manage_case", case)
     current = CaseAssignment.objects.filter(case=case, ended_at__isnull=True)
-    if not current.exclude(user_id=user_id).filter(role=TeamRole.LEAD).exists() and current.filter(user_id=user_id, role=TeamRole.LEAD).exists():
-        raise _invalid("user_id", _("Name a new lead worker before the current one leaves."), "lead_required")
+    if (
+        not current.exclude(user_id=user_id).filter(role=TeamRole.LEAD).exists()
+        and current.filter(user_id=user_id, role=TeamRole.LEAD).exists()
+    ):
+        raise _invalid(
+            "user_id", _("Name a new lead worker before the current one leaves."), "lead_required"
+        )
     current.filter(user_id=user_id).update(ended_at=timezone.now())
     audit_object(actor, Action.UPDATE, case, detail={"unassigned": user_id})
 
 
-def case_add_person(*, actor: Actor, case: Case, person: Person, role: str = CasePersonRole.MEMBER) -> CasePerson:
+def case_add_person(
+    *, actor: Actor, case: Case, person: Person, role: str = CasePersonRole.MEMBER
+) -> CasePerson:
     policy.require(actor, "consultation.manage_case", case)
     _same_tenant(actor, person, "person")
     link, _created = CasePerson.objects.get_or_create(
@@ -562,7 +669,9 @@ def case_add_person(*, actor: Actor, case: Case, person: Person, role: str = Cas
     return link
 
 
-def case_set_confidential(*, actor: Actor, case: Case, confidential: bool, named_user_ids: list[int]) -> Case:
+def case_set_confidential(
+    *, actor: Actor, case: Case, confidential: bool, named_user_ids: list[int]
+) -> Case:
     """Mark a case confidential: from then on only the named users see it (the actor included)."""
     policy.require(actor, "consultation.manage_case", case)
     for user_id in named_user_ids:
@@ -572,14 +681,24 @@ def case_set_confidential(*, actor: Actor, case: Case, confidential: bool, named
         case.is_confidential = confidential
         case.version += 1
         case.save(update_fields=["is_confidential", "version", "updated_at"])
-        CaseAccessGrant.objects.filter(case=case).exclude(user_id__in=[*named_user_ids, actor.user_id]).delete()
+        CaseAccessGrant.objects.filter(case=case).exclude(
+            user_id__in=[*named_user_ids, actor.user_id]
+        ).delete()
         for user_id in {*named_user_ids, actor.user_id}:
             CaseAccessGrant.objects.get_or_create(
                 tenant_id=case.tenant_id, case=case, user_id=user_id,
                 defaults={"granted_by_id": actor.user_id, "granted_at": now},
             )  # fmt: skip
         Consultation.objects.filter(case=case).update(is_confidential=confidential)
-        audit_object(actor, Action.UPDATE, case, detail={"confidential": confidential, "named": sorted({*named_user_ids, actor.user_id})})
+        audit_object(
+            actor,
+            Action.UPDATE,
+            case,
+            detail={
+                "confidential": confidential,
+                "named": sorted({*named_user_ids, actor.user_id}),
+            },
+        )
     return case
 
 
@@ -600,21 +719,26 @@ def activity_record(*, actor: Actor, case: Case, kind: str, summary: str, occurr
         )  # fmt: skip
         activity.full_clean(exclude=["tenant", "case", "author"])
         activity.save()
-        if kind in CONTACT_KINDS and (case.last_contact_at is None or occurred_at > case.last_contact_at):
+        if kind in CONTACT_KINDS and (
+            case.last_contact_at is None or occurred_at > case.last_contact_at
+        ):
             Case.objects.filter(pk=case.pk).update(last_contact_at=occurred_at)
             case.last_contact_at = occurred_at
         audit_object(actor, Action.CREATE, activity, subject=case)
     return activity
 
 
-def goals_set(*, actor: Actor, case: Case, goals: list[tuple[str, bool]], next_review_on: datetime.date | None) -> list[Goal]:
+def goals_set(
+    *, actor: Actor, case: Case, goals: list[tuple[str, bool]], next_review_on: datetime.date | None
+) -> list[Goal]:
     """Replace the support plan's goals (text, achieved) and set the next review date."""
     policy.require(actor, "consultation.manage_case", case)
     with transaction.atomic():
         Goal.objects.filter(case=case).delete()
         created = Goal.objects.bulk_create(
             Goal(tenant_id=case.tenant_id, case=case, text=text.strip(), is_achieved=done, order=i)
-            for i, (text, done) in enumerate(goals) if text.strip()
+            for i, (text, done) in enumerate(goals)
+            if text.strip()
         )
         Case.objects.filter(pk=case.pk).update(next_review_on=next_review_on)
         case.next_review_on = next_review_on
@@ -637,15 +761,22 @@ def _check_task(actor: Actor, data: TaskInput) -> None:
     if not data.title.strip():
         raise _invalid("title", _("Write what is to be done."), "required")
     if data.assignee_id is None and data.assignee_agency_id is None:
-        raise _invalid("assignee_id", _("Name who does it: a staff member or an agency."), "required")
+        raise _invalid(
+            "assignee_id", _("Name who does it: a staff member or an agency."), "required"
+        )
     _member_of_tenant(actor, data.assignee_id, "assignee_id")
-    if data.assignee_agency_id is not None and not Agency.objects.filter(
-        pk=data.assignee_agency_id, tenant_id=actor.tenant_id
-    ).exists():
+    if (
+        data.assignee_agency_id is not None
+        and not Agency.objects.filter(
+            pk=data.assignee_agency_id, tenant_id=actor.tenant_id
+        ).exists()
+    ):
         raise _invalid("assignee_agency_id", _("Not found in this municipality."), "other_tenant")
 
 
-def task_create(*, actor: Actor, case: Case, data: TaskInput, conference: Conference | None = None) -> Task:
+def task_create(
+    *, actor: Actor, case: Case, data: TaskInput, conference: Conference | None = None
+) -> Task:
     policy.require(actor, "consultation.manage_case", case)
     _check_task(actor, data)
     task = Task.objects.create(
@@ -692,13 +823,25 @@ def referral_send(*, actor: Actor, case: Case, agency: Agency, request: str, per
     if shares_personal_data:
         if consent is None:
             consent = active_consent(person, agency)
-        elif consent.person_id != person.pk or consent.withdrawn_on is not None or consent.agency_id not in (None, agency.pk):
-            raise _invalid("consent", _("This consent does not cover this person and agency."), "consent_mismatch")
+        elif (
+            consent.person_id != person.pk
+            or consent.withdrawn_on is not None
+            or consent.agency_id not in (None, agency.pk)
+        ):
+            raise _invalid(
+                "consent",
+                _("This consent does not cover this person and agency."),
+                "consent_mismatch",
+            )
         if consent is None:
             if not override_reason.strip():
                 raise _invalid("consent", _("Record the person's consent before sharing their data, or give a reason to share without it."), "consent_required")  # fmt: skip
             if not policy.has_permission(actor, "consultation.override_consent"):
-                raise _invalid("override_reason", _("Only a supervisor may share without consent."), "override_not_allowed")
+                raise _invalid(
+                    "override_reason",
+                    _("Only a supervisor may share without consent."),
+                    "override_not_allowed",
+                )
     with transaction.atomic():
         referral = Referral.objects.create(
             tenant_id=case.tenant_id, case=case, person=person, agency=agency, request=request.strip(),
@@ -722,7 +865,9 @@ _AGENCY_MOVES = {
 }
 
 
-def referral_respond(*, actor: Actor, referral: Referral, move: str, reason: str = "", version: int | None = None) -> Referral:
+def referral_respond(
+    *, actor: Actor, referral: Referral, move: str, reason: str = "", version: int | None = None
+) -> Referral:
     """The agency accepts, declines (with a reason) or completes a referral."""
     policy.require(actor, "consultation.respond_referral", referral)
     allowed_from, to_status = _AGENCY_MOVES[move]
@@ -731,7 +876,12 @@ def referral_respond(*, actor: Actor, referral: Referral, move: str, reason: str
     with transaction.atomic():
         current = _check_version(Referral, referral.pk, version)
         if current.status not in allowed_from:
-            raise _invalid("status", _("This referral is %(status)s.") % {"status": ReferralStatus(current.status).label}, "invalid_transition")
+            raise _invalid(
+                "status",
+                _("This referral is %(status)s.")
+                % {"status": ReferralStatus(current.status).label},
+                "invalid_transition",
+            )
         referral.status, referral.version = to_status, current.version + 1
         referral.decline_reason = reason.strip() if move == "decline" else referral.decline_reason
         now = timezone.now()
@@ -740,7 +890,13 @@ def referral_respond(*, actor: Actor, referral: Referral, move: str, reason: str
         if to_status not in OPEN_REFERRAL_STATUSES:
             referral.ended_at = now
         referral.save()
-        audit_object(actor, Action.UPDATE, referral, subject=referral.person or referral.case, detail={"status": to_status})
+        audit_object(
+            actor,
+            Action.UPDATE,
+            referral,
+            subject=referral.person or referral.case,
+            detail={"status": to_status},
+        )
     return referral
 
 
@@ -748,7 +904,11 @@ def referral_report(*, actor: Actor, referral: Referral, body: str) -> ReferralR
     """The agency reports back; the report lands on the case's timeline for its team."""
     policy.require(actor, "consultation.respond_referral", referral)
     if not referral.is_open:
-        raise _invalid("status", _("This referral is %(status)s.") % {"status": ReferralStatus(referral.status).label}, "invalid_transition")
+        raise _invalid(
+            "status",
+            _("This referral is %(status)s.") % {"status": ReferralStatus(referral.status).label},
+            "invalid_transition",
+        )
     if not body.strip():
         raise _invalid("body", _("Write the report."), "required")
     report = ReferralReport.objects.create(
@@ -763,11 +923,21 @@ def referral_revoke(*, actor: Actor, referral: Referral, reason: str = "") -> Re
     """The sender withdraws the referral; the agency loses access at once."""
     policy.require(actor, "consultation.send_referral", referral)
     if not referral.is_open:
-        raise _invalid("status", _("This referral is %(status)s.") % {"status": ReferralStatus(referral.status).label}, "invalid_transition")
+        raise _invalid(
+            "status",
+            _("This referral is %(status)s.") % {"status": ReferralStatus(referral.status).label},
+            "invalid_transition",
+        )
     referral.status, referral.ended_at = ReferralStatus.REVOKED, timezone.now()
     referral.version += 1
     referral.save(update_fields=["status", "ended_at", "version"])
-    audit_object(actor, Action.UPDATE, referral, subject=referral.person or referral.case, detail={"status": "revoked", "reason": reason})
+    audit_object(
+        actor,
+        Action.UPDATE,
+        referral,
+        subject=referral.person or referral.case,
+        detail={"status": "revoked", "reason": reason},
+    )
     return referral
 
 
@@ -800,7 +970,9 @@ def conference_record(*, actor: Actor, data: ConferenceInput) -> Conference:
     if data.kind not in ConferenceKind.values:
         raise _invalid("kind", _("Choose the kind of meeting."), "invalid_choice")
     _not_future(data.held_at, "held_at")
-    cases = list(policy.scope(actor, "consultation.manage_case", Case.objects.filter(pk__in=data.case_ids)))
+    cases = list(
+        policy.scope(actor, "consultation.manage_case", Case.objects.filter(pk__in=data.case_ids))
+    )
     if not data.case_ids or len(cases) != len(set(data.case_ids)):
         raise _invalid("case_ids", _("Choose the cases discussed (cases you work on)."), "required")
     for user_id in data.attendee_ids:
@@ -814,13 +986,19 @@ def conference_record(*, actor: Actor, data: ConferenceInput) -> Conference:
         for case in cases:
             if case.in_programme_since is None:
                 raise _invalid("case_ids", _("Case %(case)s has not been taken into the multi-layered support programme.") % {"case": case}, "not_in_programme")  # fmt: skip
-            primary = case.person_links.filter(role=CasePersonRole.PRIMARY).select_related("person").first()
+            primary = (
+                case.person_links.filter(role=CasePersonRole.PRIMARY)
+                .select_related("person")
+                .first()
+            )
             if primary is None or active_consent(primary.person, for_conference=True) is None:
                 raise _invalid("case_ids", _("Case %(case)s has no consent to be discussed at the meeting.") % {"case": case}, "consent_required")  # fmt: skip
     case_by_id = {c.pk: c for c in cases}
     for case_id, task in data.tasks:
         if case_id not in case_by_id:
-            raise _invalid("tasks", _("A task must belong to a case discussed."), "not_on_conference")
+            raise _invalid(
+                "tasks", _("A task must belong to a case discussed."), "not_on_conference"
+            )
         _check_task(actor, task)
     with transaction.atomic():
         conference = Conference.objects.create(
@@ -844,5 +1022,10 @@ def conference_record(*, actor: Actor, data: ConferenceInput) -> Conference:
                 summary=f"{conference.get_kind_display()}: {data.decisions.strip() or data.summary.strip()}"[:2000],
                 author_id=actor.user_id, author_role=actor.role or "",
             )  # fmt: skip
-        audit_object(actor, Action.CREATE, conference, detail={"cases": sorted(case_by_id), "tasks": len(data.tasks)})
+        audit_object(
+            actor,
+            Action.CREATE,
+            conference,
+            detail={"cases": sorted(case_by_id), "tasks": len(data.tasks)},
+        )
     return conference

@@ -31,14 +31,21 @@ def admin_actor(tenant) -> Actor:
                  role=Role.MUNICIPAL_STAFF, otp_verified=True)  # fmt: skip
 
 
-def make_person(actor: Actor, name="山田太郎", kana="ヤマダタロウ", birth=datetime.date(1944, 5, 1), **extra):
+def make_person(
+    actor: Actor, name="山田太郎", kana="ヤマダタロウ", birth=datetime.date(1944, 5, 1), **extra
+):
     return services.person_save(
         actor=actor,
         data=services.PersonInput(name=name, name_kana=kana, birth_date=birth, **extra),
     )
 
 
-def make_agency(actor: Actor, name="桶川市地域包括支援センター", kind=AgencyKind.COMMUNITY_CARE_CENTRE, members=()):
+def make_agency(
+    actor: Actor,
+    name="桶川市地域包括支援センター",
+    kind=AgencyKind.COMMUNITY_CARE_CENTRE,
+    members=(),
+):
     services.concern_tags_ensure(actor.tenant_id)
     return services.agency_save(
         actor=admin_actor_in(actor), name=name, kind=kind, member_ids=[m.user_id for m in members]

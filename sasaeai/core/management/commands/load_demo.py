@@ -29,7 +29,9 @@ class Command(BaseCommand):
             self.stdout.write(
                 "  tokorozawa-, konosu- + admin/city/council/csw/coordinator/commissioner/"
             )
-            self.stdout.write("  committee/volunteer/resident/agency), saitama-officer (three tenants)")
+            self.stdout.write(
+                "  committee/volunteer/resident/agency), saitama-officer (three tenants)"
+            )
         self.stdout.write(
             "Two-factor (staff roles and commissioners): print the current 6-digit code with"
         )
