@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from sasaeai.accounts.models import Role
 from sasaeai.audit.models import AuditEntry
 from sasaeai.consultation import metrics, services, statistics
-from sasaeai.consultation.models import AgencyKind, Channel, ConferenceKind, Consultation
+from sasaeai.consultation.models import ActivityKind, AgencyKind, Channel, ConferenceKind, Consultation
 from sasaeai.core import metrics as registry
 from sasaeai.core.fiscal import fiscal_year_of
 from sasaeai.core.tenancy import tenant_context
@@ -237,7 +237,7 @@ def test_statistics_tables_agree_with_the_metrics(world):
     assert concerns["生活困窮"] == [3, 0] and concerns["高齢"] == [0, 1]
     assert tables["case_status"].rows[-1][-1] == 1
     activities = {row[0]: row[1:] for row in tables["activities"].rows}
-    assert activities["home visit"] == [1, 1.5, 1]
+    assert activities[str(ActivityKind.VISIT.label)] == [1, 1.5, 1]
 
 
 def test_district_table_rolls_up_sub_districts_and_hides_small_counts(world):
