@@ -278,7 +278,8 @@ def case_label(case) -> str:
     """Shows which cases may go to a multi-layered support meeting."""
     if case.in_programme_since is None:
         return str(case)
-    return f"{case} ({_('in the programme')})"
+    in_programme = _("in the programme")
+    return f"{case} ({in_programme})"
 
 
 class ConferenceForm(forms.Form):

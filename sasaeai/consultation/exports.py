@@ -21,6 +21,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from sasaeai.accounts import policy
 from sasaeai.accounts.policy import Actor
@@ -176,7 +177,7 @@ def _sheets(records: Records) -> list[tuple[str, list[str], list[list]]]:
             for c in records.consultations
         ]),
         (_("Cases"), [_("Case"), _("Title"), _("Status"), _("Urgency"), _("Concerns"), _("Opened on"),
-                      _("Closed on"), _("Reason for closing"), _("Assessment"), _("Next review"),
+                      _("Closed on"), _("Reason for closing"), pgettext("case", "Assessment"), _("Next review"),
                       _("Outreach case"), _("Confidential")], [
             [f"#{c.pk}", c.title, c.get_status_display(), c.get_urgency_display(),
              ", ".join(t.name for t in c.concerns.all()), c.opened_on, c.closed_on, c.close_reason,

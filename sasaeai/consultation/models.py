@@ -245,7 +245,7 @@ class CaseStatus(models.TextChoices):
     PLANNING = "planning", _("planning")
     SUPPORT = "support", _("in support")
     MONITORING = "monitoring", _("monitoring")
-    CLOSED = "closed", _("closed")
+    CLOSED = "closed", pgettext_lazy("case", "closed")
 
 
 # The workflow: each status may move to these. A closed case may be reopened to assessment.

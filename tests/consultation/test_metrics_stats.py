@@ -13,7 +13,13 @@ from openpyxl import load_workbook
 from sasaeai.accounts.models import Role
 from sasaeai.audit.models import AuditEntry
 from sasaeai.consultation import metrics, services, statistics
-from sasaeai.consultation.models import ActivityKind, AgencyKind, Channel, ConferenceKind, Consultation
+from sasaeai.consultation.models import (
+    ActivityKind,
+    AgencyKind,
+    Channel,
+    ConferenceKind,
+    Consultation,
+)
 from sasaeai.core import metrics as registry
 from sasaeai.core.fiscal import fiscal_year_of
 from sasaeai.core.tenancy import tenant_context
