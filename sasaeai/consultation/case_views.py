@@ -5,8 +5,6 @@ every read through `selectors` or `policy.scope`, and each page that shows a cas
 person is audited. A row the actor may not see is a 404, whatever the URL.
 """
 
-import datetime
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -38,25 +36,10 @@ from sasaeai.consultation.models import (
     Task,
     TaskStatus,
 )
+from sasaeai.consultation.templatetags.consultation_tags import age_on
+from sasaeai.core.forms import add_validation_errors
 
 PAGE_SIZE = 30
-
-
-def show_errors(form, error: ValidationError, rename: dict | None = None) -> None:
-    """Put a service's error on the form by field, keeping its `code` (pages and tests use it)."""
-    rename = rename or {}
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, errors in error.error_dict.items():
-        name = rename.get(name, name)
-        form.add_error(name if name in form.fields else None, errors)
-
-
-def age_on(birth: datetime.date | None, today: datetime.date) -> int | None:
-    if birth is None:
-        return None
-    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
 def _case_url(case, anchor: str = "") -> str:
@@ -258,7 +241,7 @@ def _post_on_case(request, pk, form_class, form_name, action, *, done, anchor=""
         try:
             action(actor, case, form.cleaned_data)
         except ValidationError as error:
-            show_errors(form, error, rename)
+            add_validation_errors(form, error, rename)
             case.refresh_from_db()
         else:
             messages.success(request, done)
@@ -363,7 +346,7 @@ def case_edit(request, pk):
                 actor=actor, case=case, version=version, concern_codes=codes, **data
             )
         except ValidationError as error:
-            show_errors(form, error)
+            add_validation_errors(form, error)
             case.refresh_from_db()
         else:
             messages.success(request, _("Saved."))
@@ -385,7 +368,7 @@ def case_goals(request, pk):
             services.goals_set(actor=actor, case=case, goals=rows,
                                next_review_on=review.cleaned_data["next_review_on"])  # fmt: skip
         except ValidationError as error:
-            show_errors(review, error)
+            add_validation_errors(review, error)
         else:
             messages.success(request, _("The support plan was saved."))
             return redirect(_case_url(case, "plan"))
@@ -447,7 +430,7 @@ def referral_new(request, pk):
         try:
             _send_referral(actor, case, form.cleaned_data)
         except ValidationError as error:
-            show_errors(form, error)
+            add_validation_errors(form, error)
         else:
             messages.success(request, _("The referral was sent."))
             return redirect(_case_url(case, "referrals"))
@@ -512,7 +495,7 @@ def conference_new(request):
                 actor=actor, data=_conference_input(form, tasks)
             )
         except ValidationError as error:
-            show_errors(form, error, CONFERENCE_RENAME)
+            add_validation_errors(form, error, CONFERENCE_RENAME)
         else:
             messages.success(request, _("The meeting was recorded."))
             return redirect("consultation:conference_detail", pk=conference.pk)
@@ -611,7 +594,7 @@ def agency_referral_respond(request, pk):
             services.referral_respond(actor=actor, referral=referral, move=move,
                                       reason=form.cleaned_data["reason"], version=form.cleaned_data["version"])  # fmt: skip
         except ValidationError as error:
-            show_errors(form, error)
+            add_validation_errors(form, error)
             referral.refresh_from_db()
         else:
             messages.success(
@@ -633,7 +616,7 @@ def agency_referral_report(request, pk):
         try:
             services.referral_report(actor=actor, referral=referral, body=form.cleaned_data["body"])
         except ValidationError as error:
-            show_errors(form, error)
+            add_validation_errors(form, error)
         else:
             messages.success(request, _("The report was sent to the case team."))
             return redirect("consultation:agency_referral", pk=referral.pk)

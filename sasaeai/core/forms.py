@@ -8,13 +8,22 @@ from sasaeai.core.models import Area, AreaKind
 from sasaeai.core.text import is_kana
 
 
-def add_validation_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form: by field where the form has it."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
+def add_validation_errors(
+    form: forms.Form, error: ValidationError, rename: dict | None = None
+) -> None:
+    """Show a service's ValidationError on the form: by field where the form has it.
+
+    The errors keep their `code`, so pages and tests can tell a refusal's kind (conflict,
+    consent_required …) whatever the language. `rename` maps a service's field name to the
+    form's where they differ.
+    """
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    rename = rename or {}
+    for name, errors in error.error_dict.items():
+        name = rename.get(name, name)
+        form.add_error(name if name in form.fields else None, errors)
 
 
 class AreaFilterForm(forms.Form):
