@@ -253,6 +253,7 @@ def disclosure_workbook(actor: Actor, person: Person) -> bytes:
     from openpyxl.utils import get_column_letter
 
     from sasaeai.consultation.statistics import sheet_title
+    from sasaeai.core.spreadsheet import protect_workbook
 
     policy.require(actor, PERMISSION, person)
     records = Records(person)
@@ -278,6 +279,7 @@ def disclosure_workbook(actor: Actor, person: Person) -> bytes:
         for row in sheet.iter_rows(min_row=2):
             for cell in row:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
+    protect_workbook(book)
     buffer = io.BytesIO()
     book.save(buffer)
     audit_object(actor, Action.EXPORT, person, detail={

@@ -419,6 +419,8 @@ def to_xlsx(tables: list[Table], heading: str) -> bytes:
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
+    from sasaeai.core.spreadsheet import protect_workbook
+
     book = Workbook()
     book.remove(book.active)
     used: set[str] = set()
@@ -438,6 +440,7 @@ def to_xlsx(tables: list[Table], heading: str) -> bytes:
         sheet.freeze_panes = "B4"
         for index in range(1, len(table.headers) + 1):
             sheet.column_dimensions[get_column_letter(index)].width = 32 if index == 1 else 14
+    protect_workbook(book)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

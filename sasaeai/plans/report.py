@@ -47,6 +47,7 @@ from reportlab.platypus import (
 
 from sasaeai.core.fiscal import fiscal_year_label, wareki_date
 from sasaeai.core.pdf import FONT, NumberedCanvas, register_font
+from sasaeai.core.spreadsheet import protect_workbook
 from sasaeai.plans.models import (
     Direction,
     Evaluation,
@@ -927,6 +928,7 @@ def report_xlsx(progress: PlanProgress) -> bytes:
     _xl_tree(book.create_sheet(SHEET_TREE), facts)
     book.properties.title = f"{facts.plan.title} {_('Plan committee report')} {facts.year_label}"
     book.properties.creator = "Sasaeai"
+    protect_workbook(book)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

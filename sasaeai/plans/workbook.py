@@ -12,6 +12,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from sasaeai.core.spreadsheet import protect_workbook
 from sasaeai.plans import planfile
 from sasaeai.plans.planfile import DocPath, Problem
 
@@ -137,6 +138,7 @@ def document_to_workbook(doc: dict) -> bytes:
             sheet.append(row)
     for sheet in book.worksheets:
         _style(sheet)
+    protect_workbook(book)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
