@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install migrate messages lint bench e2e check-deploy clean
+.PHONY: demo test install migrate messages lint bench e2e check-deploy prod-smoke clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) が見つかりません (Python 3.11 が必要です)"; exit 1; }
@@ -41,6 +41,11 @@ check-deploy: install
 	  REDIS_URL=redis://127.0.0.1:6379/0 ALLOWED_HOSTS=sasaeai.example.lg.jp \
 	  DATABASE_URL=$${DATABASE_URL:-sqlite:///check.sqlite3} \
 	  $(PY) manage.py check --deploy --fail-level WARNING
+
+# The production profile end to end on a scratch PostgreSQL database (scripts/prod_smoke.py):
+# migrate as an owner, collectstatic, gunicorn as the app role, pages, static files, API, sign-in.
+prod-smoke: install
+	$(PY) scripts/prod_smoke.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles artifacts
