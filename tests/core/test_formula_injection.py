@@ -9,6 +9,8 @@ start with = + - @ (or tab, CR, full-width ＝＋－＠) unless it is a plain nu
 import csv
 import io
 import json
+import re
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -245,3 +247,24 @@ def test_plan_commands_write_workbooks_with_titles_as_text(world, formula_plan, 
     call_command("export_plan", code, tenant=tenant, format="xlsx", output=plan, **quiet)
     assert_xlsx_safe(report.read_bytes(), PLUS, MINUS, WIDE)
     assert_xlsx_safe(plan.read_bytes(), LINK, PLUS, MINUS, AT, WIDE)
+
+
+# ---- a new writer cannot bypass the helper ---------------------------------------------------
+
+PACKAGE = Path(__file__).resolve().parents[2] / "sasaeai"
+# Generated sample data for benchmarks and tests: no user's text ever reaches it.
+CSV_WRITERS_WITHOUT_USER_TEXT = {"resources/opendata_sample.py"}
+
+
+def source_files():
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if "migrations" not in path.parts:
+            yield path.relative_to(PACKAGE).as_posix(), path.read_text(encoding="utf-8")
+
+
+def test_every_workbook_and_csv_writer_goes_through_the_helper():
+    for name, text in source_files():
+        if "Workbook()" in text:
+            assert "protect_workbook(" in text or "workbook_bytes(" in text, name
+        if re.search(r"csv\.(writer|DictWriter)\(", text) and name != "core/csvio.py":
+            assert name in CSV_WRITERS_WITHOUT_USER_TEXT, name
