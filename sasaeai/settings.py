@@ -229,7 +229,7 @@ USE_TZ = True
 # --- Static files -----------------------------------------------------------------------------
 STATIC_URL = "/static/"
 # Where collectstatic writes (and WhiteNoise serves from in production).
-STATIC_ROOT = Path(env_str("STATIC_ROOT", str(PROJECT_DIR / "staticfiles")))
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or PROJECT_DIR / "staticfiles")
 # Leaflet and its clustering plug-in come from their PyPI (XStatic) packages, served by the app.
 STATICFILES_DIRS = [
     ("vendor/leaflet", xstatic.pkg.leaflet.BASE_DIR),
