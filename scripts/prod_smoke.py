@@ -397,7 +397,8 @@ def main() -> int:
     finally:
         if process is not None:
             stop(process)
-        clean_database(server, state)
+        if state:
+            clean_database(server, state)
         shutil.rmtree(static_root, ignore_errors=True)
         log.unlink(missing_ok=True)
     say("passed")
