@@ -185,7 +185,10 @@ def on_unacceptable_input(request, exc):
 def on_value_out_of_range(request, exc):
     # A number in the path or query string beyond what the database column holds.
     return api_error(
-        422, "validation_error", _("The input has errors."), {"__all__": ["値が大きすぎます。"]}
+        422,
+        "validation_error",
+        _("The input has errors."),
+        {"__all__": ["保存できない値です（大きすぎるか長すぎます）。"]},
     )
 
 

@@ -152,3 +152,11 @@ def test_an_unexpected_error_under_the_api_is_json_and_logged(world, monkeypatch
     assert response["Content-Type"] == "application/json"
     assert response.json()["error"]["code"] == "server_error"
     assert any(r.exc_info and "disk on fire" in str(r.exc_info[1]) for r in caplog.records)
+
+
+def test_a_body_that_is_not_json_is_a_400_in_the_error_shape(world):
+    client = world.client_for(world.user(Role.MUNICIPAL_STAFF))
+    response = client.post("/api/v1/areas", "{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "json_invalid"
+    assert response.json()["error"]["fields"] == {"__all__": ["JSON の形式が正しくありません。"]}
