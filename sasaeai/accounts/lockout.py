@@ -15,7 +15,6 @@ Three layers, all on django-axes' AccessAttempt rows (one per user name, address
 import math
 from datetime import timedelta
 
-from axes.attempts import get_cool_off_threshold
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_ip_address, get_client_username, get_failure_limit
 from axes.models import AccessAttempt
@@ -25,6 +24,7 @@ from django.utils import timezone
 
 
 def _recent_attempts(username: str):
+    """The user name's failure records still within the cool-off, from every address."""
     threshold = timezone.now() - settings.AXES_COOLOFF_TIME
     return AccessAttempt.objects.filter(username=username, attempt_time__gte=threshold)
 
@@ -37,12 +37,8 @@ class UserCeilingDatabaseHandler(AxesDatabaseHandler):
         username = get_client_username(request, credentials)
         if username is None:
             return from_this_address
-        threshold = get_cool_off_threshold(request)
         everywhere = (
-            AccessAttempt.objects.filter(username=username, attempt_time__gte=threshold).aggregate(
-                total=Sum("failures_since_start")
-            )["total"]
-            or 0
+            _recent_attempts(username).aggregate(total=Sum("failures_since_start"))["total"] or 0
         )
         if everywhere >= settings.LOGIN_FAILURE_LIMIT_PER_USER:
             return max(from_this_address, get_failure_limit(request, credentials))
