@@ -5,15 +5,22 @@ message, so that clients can show it and machines can branch on the code; a refu
 service also carries "codes" ({field: [code…]}, e.g. future_date) beside "fields".
 """
 
+import json
+import math
+from typing import Any
+
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DataError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.views import defaults
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 from ninja.security import SessionAuth
 
-from sasaeai.accounts.middleware import api_error
+from sasaeai.accounts.middleware import api_error, is_api
 from sasaeai.core.errors import EditConflict
 
 
@@ -32,11 +39,65 @@ class MemberSessionAuth(SessionAuth):
         return user
 
 
+# The widest integer both databases store (a signed 64-bit column); beyond it SQLite raises
+# OverflowError and PostgreSQL "out of range", both only once the query runs.
+LARGEST_INTEGER = 2**63 - 1
+
+
+class UnacceptableInput(Exception):
+    """A value no field of ours can hold (a NUL character, an integer beyond 64 bits, NaN)."""
+
+    def __init__(self, location: tuple, message: str):
+        super().__init__(message)
+        self.location = location
+        self.message = message
+
+
+def _check_value(value: Any, location: tuple) -> None:
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise UnacceptableInput(location, "使用できない文字（NUL）が含まれています。")
+    elif isinstance(value, bool):
+        return
+    elif isinstance(value, int):
+        if abs(value) > LARGEST_INTEGER:
+            raise UnacceptableInput(location, "値が大きすぎます。")
+    elif isinstance(value, float):
+        if not math.isfinite(value):  # Python's json reads NaN and Infinity, JSON has neither
+            raise UnacceptableInput(location, "数値を入力してください。")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_value(key, location)
+            _check_value(item, (*location, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_value(item, (*location, index))
+
+
+class CheckedParser(Parser):
+    """JSON bodies and query strings, refused whole when a value cannot be stored.
+
+    PostgreSQL refuses NUL in text and both databases refuse integers beyond 64 bits, as a
+    database error in the middle of the request; checked here once for every operation.
+    """
+
+    def parse_body(self, request):
+        data = json.loads(request.body)
+        _check_value(data, ())
+        return data
+
+    def parse_querydict(self, data, list_fields, request):
+        result = super().parse_querydict(data, list_fields, request)
+        _check_value(result, ())
+        return result
+
+
 api = NinjaAPI(
     title="Sasaeai API",
     version="1",
     urls_namespace="api",
     auth=MemberSessionAuth(),
+    parser=CheckedParser(),
     # The interactive docs page loads Swagger UI from a CDN; closed networks use the
     # OpenAPI document itself (/api/v1/openapi.json).
     docs_url=None,
@@ -113,14 +174,49 @@ def on_forbidden(request, exc):
     return api_error(403, "permission_denied", _("You do not have permission for this."))
 
 
+@api.exception_handler(UnacceptableInput)
+def on_unacceptable_input(request, exc):
+    fields = {_field_name(exc.location): [exc.message]}
+    return api_error(422, "validation_error", _("The input has errors."), fields)
+
+
+@api.exception_handler(DataError)
+@api.exception_handler(OverflowError)
+def on_value_out_of_range(request, exc):
+    # A number in the path or query string beyond what the database column holds.
+    return api_error(
+        422,
+        "validation_error",
+        _("The input has errors."),
+        {"__all__": ["保存できない値です（大きすぎるか長すぎます）。"]},
+    )
+
+
 @api.exception_handler(HttpError)
 def on_http_error(request, exc):
+    if isinstance(exc.__cause__, UnacceptableInput):
+        return on_unacceptable_input(request, exc.__cause__)
+    if exc.__cause__ is not None and exc.status_code == 400:
+        # ninja's own "Cannot parse request body" (json.loads failed).
+        fields = {"__all__": [_PYDANTIC_MESSAGES["json_invalid"]]}
+        return api_error(400, "json_invalid", _("The input has errors."), fields)
     messages = {
         "two_factor_required": _("Pass two-factor authentication first."),
         "no_tenant": _("Choose a tenant first."),
     }
     code = str(exc.message) if str(exc.message) in messages else "error"
     return api_error(exc.status_code, code, str(messages.get(code, exc.message)))
+
+
+def server_error(request):
+    """handler500: under /api/ the API's error shape, elsewhere Django's page.
+
+    Django has logged the exception (django.request) before calling this; raised by a view or by
+    a middleware, an API client still gets JSON it can parse.
+    """
+    if is_api(request):
+        return api_error(500, "server_error", _("An unexpected error occurred. Try again later."))
+    return defaults.server_error(request)
 
 
 def _register_routers() -> None:

@@ -8,6 +8,7 @@ from sasaeai.api import api
 from sasaeai.core.views import healthz
 
 handler404 = "sasaeai.core.views.page_not_found"
+handler500 = "sasaeai.api.server_error"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from sasaeai.accounts import lockout
 from sasaeai.accounts.models import Role
 
 
@@ -12,7 +13,21 @@ class LoginForm(AuthenticationForm):
             "account is locked for a while."
         ),
         "inactive": _("This account is disabled. Ask your administrator."),
+        "retry_wait": _("The last sign-in failed. Wait %(seconds)s seconds, then try again."),
     }
+
+    def clean(self):
+        # Before the password is checked: a try within the wait neither succeeds nor counts.
+        username = self.cleaned_data.get("username")
+        if username and self.request is not None:
+            seconds = lockout.retry_wait_seconds(self.request, username)
+            if seconds:
+                raise forms.ValidationError(
+                    self.error_messages["retry_wait"],
+                    code="retry_wait",
+                    params={"seconds": seconds},
+                )
+        return super().clean()
 
     def get_invalid_login_error(self):
         from django.conf import settings

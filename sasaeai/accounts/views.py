@@ -82,6 +82,13 @@ def lockout(request, credentials=None, *args, **kwargs):
     return render(request, "accounts/locked_out.html", status=429)
 
 
+def _pass_second_factor(request, device) -> None:
+    otp_login(request, device)
+    # A new session key for the now fully signed-in session (its data kept): a key seen or set
+    # before the second factor is worth nothing after it.
+    request.session.cycle_key()
+
+
 @two_factor_exempt
 @tenant_choice_exempt
 def otp_verify(request):
@@ -93,7 +100,7 @@ def otp_verify(request):
     form = OtpTokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"]):
-            otp_login(request, device)
+            _pass_second_factor(request, device)
             return HttpResponseRedirect(safe_next_url(request))
         form.add_error("token", _("The code is wrong or has expired. Try the current code."))
     return render(request, "accounts/otp_verify.html", {"form": form})
@@ -110,7 +117,7 @@ def otp_setup(request):
         device = request.user.totpdevice_set.filter(confirmed=False).first()
         if device and form.is_valid():
             if services.totp_device_confirm(device=device, token=form.cleaned_data["token"]):
-                otp_login(request, device)
+                _pass_second_factor(request, device)
                 messages.success(request, _("Two-factor authentication is set up."))
                 return HttpResponseRedirect(safe_next_url(request))
             form.add_error("token", _("The code is wrong or has expired. Try the current code."))

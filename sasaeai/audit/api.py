@@ -1,10 +1,11 @@
 from datetime import datetime
 
 from ninja import Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from sasaeai.accounts import policy
 from sasaeai.audit import selectors
+from sasaeai.core.pagination import BoundedLimitOffsetPagination
 
 router = Router(tags=["audit"])
 
@@ -31,7 +32,7 @@ class EntryFilter(Schema):
 
 
 @router.get("/entries", response=list[EntryOut])
-@paginate(LimitOffsetPagination)
+@paginate(BoundedLimitOffsetPagination)
 def list_entries(request, filters: Query[EntryFilter]):
     """Who did what to whose record: filter by subject to answer "who looked at this person?"."""
     policy.require(request.actor, "audit.view_log")

@@ -1,10 +1,11 @@
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from sasaeai.accounts import policy
 from sasaeai.core import fiscal, selectors, services
 from sasaeai.core.models import Area, AreaKind
+from sasaeai.core.pagination import BoundedLimitOffsetPagination
 from sasaeai.core.postal import lookup_postal_code
 
 router = Router(tags=["core"])
@@ -60,7 +61,7 @@ class PostalOut(Schema):
 
 
 @router.get("/areas", response=list[AreaOut])
-@paginate(LimitOffsetPagination)
+@paginate(BoundedLimitOffsetPagination)
 def list_areas(request, filters: Query[AreaFilter]):
     policy.require(request.actor, "core.view_area")
     return selectors.areas_visible_to(

@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Body, Field, Query, Router, Schema
@@ -149,10 +149,11 @@ class NodeOut(Schema):
 
 
 class NodePatchIn(Schema):
-    title: str | None = Field(None, max_length=300)
-    themes: list[str] | None = None
-    responsible: list[str] | None = None
-    priority: bool | None = None
+    # Each field may be left out (unchanged) but not sent as null: a node always has them.
+    title: str = Field(None, max_length=300)
+    themes: list[str] = None
+    responsible: list[str] = None
+    priority: bool = None
 
 
 class FigureOut(Schema):
@@ -641,6 +642,7 @@ def record_actual(request, plan_id: int, indicator_id: int, fiscal_year: int, pa
     indicator = get_object_or_404(
         Indicator.objects.select_related("plan"), pk=indicator_id, plan=plan
     )
+    _check_storable(payload.value)
     actual = services.actual_record(
         actor=request.actor,
         indicator=indicator,
@@ -654,6 +656,21 @@ def record_actual(request, plan_id: int, indicator_id: int, fiscal_year: int, pa
 
 
 # --- evaluations ------------------------------------------------------------------------
+
+
+def _check_storable(value: object) -> None:
+    """Refuse a number wider than the actual's column (1e30), which the database would refuse."""
+    parsed = planfile.parse_value(value)
+    field = IndicatorActual._meta.get_field("value")
+    limit = Decimal(10) ** (field.max_digits - field.decimal_places)
+    if parsed is not None and abs(Decimal(parsed.number)) >= limit:
+        raise ValidationError(
+            {
+                "value": _("The number is too large (less than %(limit)s).")
+                % {"limit": f"{limit:,}"}
+            },
+            code="too_large",
+        )
 
 
 def _evaluation(node: PlanNode, fiscal_year: int) -> Evaluation:

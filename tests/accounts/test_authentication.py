@@ -61,7 +61,7 @@ def test_first_login_without_device_enrols_totp(world):
     assert client.get("/areas/").status_code == 200
 
 
-@override_settings(AXES_FAILURE_LIMIT=3)
+@override_settings(AXES_FAILURE_LIMIT=3, LOGIN_RETRY_DELAY_SECONDS=0)
 def test_failed_logins_lock_the_account(world):
     client = Client()
     for _ in range(3):

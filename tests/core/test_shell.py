@@ -1,5 +1,8 @@
+from contextlib import contextmanager
+
 from django.core.management import call_command
-from django.db import DatabaseError
+from django.db import connections
+from django.db.utils import load_backend
 
 from sasaeai.accounts.models import Role
 
@@ -10,18 +13,39 @@ def test_healthz_reports_database_ok(client, db):
     assert response.json() == {"status": "ok", "database": "ok"}
 
 
-def test_healthz_answers_503_with_the_reason_when_the_database_fails(client, db, monkeypatch):
-    from django.db.backends.utils import CursorWrapper
+@contextmanager
+def database_unreachable():
+    """Swap the default connection for one to a port (or file) nothing answers on."""
+    original = connections["default"]
+    broken_settings = {
+        **original.settings_dict,
+        "HOST": "127.0.0.1",
+        "PORT": "9",
+        "NAME": "/nonexistent/sasaeai-healthz/db.sqlite3",
+    }
+    if original.vendor == "postgresql":
+        broken_settings["NAME"] = original.settings_dict["NAME"]
+    broken = load_backend(original.settings_dict["ENGINE"]).DatabaseWrapper(
+        broken_settings, "default"
+    )
+    connections["default"] = broken
+    try:
+        yield
+    finally:
+        broken.close()
+        connections["default"] = original
 
-    def fail(self, sql, params=None):
-        raise DatabaseError("connection refused")
 
-    with monkeypatch.context() as patched:
-        patched.setattr(CursorWrapper, "execute", fail)
+def test_healthz_answers_503_without_the_database_detail_and_logs_it(client, db, caplog):
+    with database_unreachable():
         response = client.get("/healthz")
     assert response.status_code == 503
-    assert response.json()["database"] == "unreachable"
-    assert "connection refused" in response.json()["reason"]
+    assert response.json() == {"status": "error", "database": "unavailable"}
+    assert "127.0.0.1" not in response.content.decode()
+    logged = [
+        r for r in caplog.records if r.name.startswith("sasaeai.core") and r.levelname == "ERROR"
+    ]
+    assert logged and logged[0].exc_info is not None
 
 
 def test_pages_are_japanese_and_show_tenant_user_and_role(world):

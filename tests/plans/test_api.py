@@ -538,3 +538,39 @@ def test_openapi_document_lists_the_plans_paths(client):
         assert path in paths, path
     assert paths["/api/v1/plans"]["get"]["tags"] == ["plans"]
     assert "patch" in paths["/api/v1/plans/{plan_id}/nodes/{node_id}"]
+
+
+def test_null_in_a_node_patch_is_a_422_not_a_server_error(world):
+    plan = small_plan(world)
+    action = node(plan, "1/①")
+    client = world.client_for(world.user(Role.MUNICIPAL_STAFF))
+    url = f"/api/v1/plans/{plan.pk}/nodes/{action.pk}"
+    for field in ("title", "themes", "responsible", "priority"):
+        response = send(client, "patch", url, {field: None})
+        assert response.status_code == 422, field
+        assert list(response.json()["error"]["fields"]) == [field], field
+    action.refresh_from_db()
+    assert action.title == "見守り活動の推進"
+
+
+def test_nul_in_a_node_field_is_a_422_not_a_server_error(world):
+    plan = small_plan(world)
+    action = node(plan, "1/①")
+    client = world.client_for(world.user(Role.MUNICIPAL_STAFF))
+    url = f"/api/v1/plans/{plan.pk}/nodes/{action.pk}"
+    for payload in ({"title": "見守り\u0000"}, {"themes": ["防災\u0000"]}):
+        response = send(client, "patch", url, payload)
+        assert response.status_code == 422, payload
+        assert response.json()["error"]["code"] == "validation_error"
+
+
+def test_an_actual_too_large_to_store_is_a_422_on_value(world):
+    plan = small_plan(world)
+    indicator = plan.indicators.get()
+    client = world.client_for(world.user(Role.MUNICIPAL_STAFF))
+    url = f"/api/v1/plans/{plan.pk}/indicators/{indicator.pk}/actuals/2025"
+    for value in (1e30, "1e30", -1e30):
+        response = send(client, "put", url, {"value": value})
+        assert response.status_code == 422, value
+        assert list(response.json()["error"]["fields"]) == ["value"], value
+    assert not IndicatorActual.objects.exists()
