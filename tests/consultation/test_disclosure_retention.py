@@ -25,7 +25,7 @@ from sasaeai.consultation.models import (
 )
 from sasaeai.core.fiscal import fiscal_year_of
 
-from .factories import actor_for, actor_of, make_agency, make_case, make_person
+from .factories import actor_for, actor_of, admin_actor_in, make_agency, make_case, make_person
 
 TODAY = timezone.localdate()
 
@@ -46,6 +46,11 @@ def _supported_person(world):
     user = world.user(Role.COMMUNITY_SOCIAL_WORKER)
     user.display_name = "相談 三恵"
     user.save(update_fields=["display_name"])
+    for supervisor in (Role.WELFARE_COUNCIL_STAFF, Role.MUNICIPAL_STAFF):
+        services.supervision_set(
+            actor=admin_actor_in(csw), supervisor_id=world.user(supervisor).pk,
+            worker_ids=[csw.user_id],
+        )  # fmt: skip
     person = make_person(csw, area_id=world.district.pk, sex="male")
     consultation = services.consultation_record(
         actor=csw,
@@ -90,7 +95,7 @@ def _supported_person(world):
 
 def test_a_supervisor_exports_everything_recorded_about_a_person(world):
     person, case = _supported_person(world)
-    user = world.user(Role.WELFARE_COUNCIL_STAFF)  # supervises no one, is not on the case
+    user = world.user(Role.WELFARE_COUNCIL_STAFF)  # supervises the worker on the case
     response = world.client_for(user).get(
         reverse("consultation:disclosure_export", args=[person.pk])
     )
@@ -130,6 +135,15 @@ def test_only_supervisors_may_export(world, role):
     client = world.client_for(world.user(role))
     for name in ("consultation:disclosure_export", "consultation:disclosure"):
         assert client.get(reverse(name, args=[person.pk])).status_code in (403, 404)
+    assert not AuditEntry.objects.filter(action="export", subject_id=str(person.pk)).exists()
+
+
+def test_a_supervisor_of_another_team_may_not_export_a_person_they_cannot_see(world):
+    person, _case = _supported_person(world)
+    other = world.add_member(world.tenant_a, "other-supervisor", Role.WELFARE_COUNCIL_STAFF)
+    client = world.client_for(other.user)
+    for name in ("consultation:disclosure_export", "consultation:disclosure"):
+        assert client.get(reverse(name, args=[person.pk])).status_code == 404
     assert not AuditEntry.objects.filter(action="export", subject_id=str(person.pk)).exists()
 
 
