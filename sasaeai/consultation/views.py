@@ -613,11 +613,15 @@ def household_detail(request, pk: int, *, add_form=None):
     actor = request.actor
     household = _household(actor, pk)
     audit_object(actor, Action.READ, household)
+    all_members = policy.scope(actor, "consultation.view_person", household.members.all())
+    # Only members whose own page the actor may open are named (as on the case page): a
+    # member known only from a confidential or another team's case is counted, not shown.
     members = list(
-        policy.scope(actor, "consultation.view_person", household.members.all())
+        all_members.filter(person__in=selectors.persons(actor).values("pk"))
         .select_related("person")
         .order_by("pk")
     )
+    hidden_members = all_members.count() - len(members)
     audit_reads(actor, [m.person for m in members], detail={"household": household.pk})
     search_form = PersonSearchForm(request.GET or None)
     query = search_form.cleaned_data["q"] if search_form.is_valid() else ""
@@ -634,6 +638,7 @@ def household_detail(request, pk: int, *, add_form=None):
         {
             "household": household,
             "members": members,
+            "hidden_members": hidden_members,
             "search_form": search_form,
             "query": query,
             "results": results,

@@ -36,7 +36,14 @@ from django.utils.translation import gettext
 from sasaeai.accounts.models import Role
 from sasaeai.audit.models import AuditEntry
 from sasaeai.consultation import services
-from sasaeai.consultation.models import Case, ConferenceKind, ConsentMethod, Person, ReferralReport
+from sasaeai.consultation.models import (
+    Case,
+    ConferenceKind,
+    ConsentMethod,
+    Household,
+    Person,
+    ReferralReport,
+)
 from sasaeai.core.models import TenantScoped
 from tests.conftest import World
 from tests.consultation.factories import actor_for, admin_actor, admin_actor_in
@@ -778,3 +785,27 @@ def test_named_supervisor_exports_the_confidential_case_and_is_told_of_the_rest(
     assert SECRET_MARK in text and CASE_MARK not in text
     page = client.get(reverse("consultation:disclosure", args=[scene.a["person"]]))
     assert 'data-testid="disclosure-withheld"' in page.content.decode()
+
+
+def test_household_page_names_no_member_known_only_from_a_confidential_case(scene, db):
+    """The household page names only members whose own page opens, as the case page does."""
+    world = scene.world
+    lead = actor_for(world.members[Role.COMMUNITY_SOCIAL_WORKER])
+    hidden = services.person_save(
+        actor=lead, data=services.PersonInput(name=f"妻{SECRET_MARK}", name_kana="ツマ")
+    )
+    case = Case.objects.get(pk=scene.a["confidential_case"])
+    services.case_add_person(actor=lead, case=case, person=hidden)
+    services.household_add_member(
+        actor=lead, household=Household.objects.get(pk=scene.a["household"]), person=hidden,
+        relationship="spouse",
+    )  # fmt: skip
+    supervisor = scene.client(Role.WELFARE_COUNCIL_STAFF.value)
+    assert (
+        supervisor.get(reverse("consultation:person_detail", args=[hidden.pk])).status_code == 404
+    )
+    page = supervisor.get(reverse("consultation:household_detail", args=[scene.a["household"]]))
+    assert page.status_code == 200
+    assert SECRET_MARK not in page.content.decode()
+    assert PERSON_MARK in page.content.decode()
+    assert 'data-testid="hidden-members"' in page.content.decode()
