@@ -427,7 +427,7 @@ class ActivityOut(Schema):
 
 
 class TimelineEntryOut(Schema):
-    kind: str = Field(..., description="activity, status or report")
+    kind: str = Field(..., description="consultation, activity, status, referral or report")
     id: int
     at: datetime
     text: str
