@@ -216,10 +216,12 @@ def _sheets(records: Records) -> list[tuple[str, list[str], list[list]]]:
             for h in records.households
         ]),
         (_("Consultations"), [_("Received at"), _("Channel"), _("What was said"), _("Caller"), _("Caller's relation"),
-                              _("How to reach them"), _("Concerns"), _("District"), _("Passed on by"), _("Status"),
-                              _("Case"), _("Received by"), _("Confidential")], [
+                              _("How to reach them"), _("Whom is the call about?"), _("Their name"),
+                              _("Their address"), _("Their telephone"), _("Concerns"), _("District"),
+                              _("Passed on by"), _("Status"), _("Case"), _("Received by"), _("Confidential")], [
             [_when(c.received_at), c.get_channel_display(), c.description, c.caller_name, c.caller_relation,
-             c.contact, ", ".join(t.name for t in c.concerns.all()), c.area.name if c.area else "",
+             c.contact, c.get_about_display(), " ".join(filter(None, [c.subject_name, c.subject_name_kana])),
+             c.subject_address, c.subject_phone, ", ".join(t.name for t in c.concerns.all()), c.area.name if c.area else "",
              c.referred_by_agency.name if c.referred_by_agency else "", c.get_status_display(),
              f"#{c.case_id}" if c.case_id else "", _staff(c.received_by), _yes(c.is_confidential)]
             for c in records.consultations

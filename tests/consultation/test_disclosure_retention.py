@@ -59,6 +59,9 @@ def _supported_person(world):
             description="息子が外に出ない",
             person_id=person.pk,
             caller_name="近所の人",
+            about="neighbour",
+            subject_name="山田の息子",
+            subject_phone="048-999-0000",
         ),
     )
     case = services.consultation_take_in(actor=csw, consultation=consultation, title="8050世帯")
@@ -105,7 +108,7 @@ def test_a_supervisor_exports_everything_recorded_about_a_person(world):
     cells = _cells(book)
     for text in ("山田太郎", "息子が外に出ない", "近所の人", "8050世帯", "母の介護が必要", "自宅を訪問した",
                  "外出できる", "包括と共有", "介護保険の申請支援", "世帯の状況を共有", "申請に同行する",
-                 "相談 三恵", f"#{case.pk}"):  # fmt: skip
+                 "相談 三恵", f"#{case.pk}", "048-999-0000"):  # fmt: skip
         assert text in cells, text
     entry = AuditEntry.objects.get(
         action="export", subject_type="consultation.person", subject_id=str(person.pk)
@@ -208,6 +211,7 @@ def test_expired_cases_are_anonymised_and_statistics_do_not_change(world):
     assert set(Task.objects.filter(case=case).values_list("title", flat=True)) == {retention.MARK}
     consultation = Consultation.objects.get(case=case)
     assert consultation.description == retention.MARK and consultation.caller_name == retention.MARK
+    assert (consultation.subject_name, consultation.subject_phone) == (retention.MARK, "")
     assert Referral.objects.get(case=case).request == retention.MARK
     assert Consent.objects.get(person=person).scope == retention.MARK
     assert case.conferences.get().summary == retention.MARK
