@@ -537,6 +537,10 @@ def _referral_refused_then_consent_recorded_inline_and_sent(page, person, care) 
     expect(form.locator("[name=request]")).to_have_value(CALL_REQUEST)
     expect(form.locator("[name=shared_summary]")).to_have_value(CALL_SUMMARY)
     expect(form.get_by_test_id("inline-consent")).to_have_count(0)
+    # htmx swapped the form in place: the page is still the refused referral's.
+    assert page.url.endswith(
+        reverse("consultation:referral_new", args=[person.case_links.get().case_id])
+    )
     form.get_by_test_id("send-referral").click()
     page.wait_for_url(re.compile(r"/consultation/cases/\d+/(#referrals)?$"))
     expect(page.locator("[data-testid=referral][data-status=sent]")).to_have_count(1)
