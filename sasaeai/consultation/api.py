@@ -135,6 +135,11 @@ def _consultation_out(consultation: Consultation) -> s.ConsultationOut:
         contact=consultation.contact,
         caller_name=consultation.caller_name,
         caller_relation=consultation.caller_relation,
+        about=consultation.about,
+        subject_name=consultation.subject_name,
+        subject_name_kana=consultation.subject_name_kana,
+        subject_address=consultation.subject_address,
+        subject_phone=consultation.subject_phone,
         person_id=consultation.person_id,
         case_id=consultation.case_id,
         area_id=consultation.area_id,
@@ -184,6 +189,11 @@ def record_consultation(request, payload: s.ConsultationIn):
         received_at=payload.received_at,
         caller_name=payload.caller_name,
         caller_relation=payload.caller_relation,
+        about=payload.about.value if payload.about else "",
+        subject_name=payload.subject_name,
+        subject_name_kana=payload.subject_name_kana,
+        subject_address=payload.subject_address,
+        subject_phone=payload.subject_phone,
         person_id=payload.person_id,
         area_id=payload.area_id,
         concern_codes=payload.concerns,
@@ -738,6 +748,16 @@ def _timeline_entry(kind: str, at, obj) -> s.TimelineEntryOut:
             author=obj.changed_by.username if obj.changed_by else "",
             from_status=obj.from_status, to_status=obj.to_status,
         )  # fmt: skip
+    if kind == "consultation":
+        return s.TimelineEntryOut(
+            kind=kind, id=obj.pk, at=at, text=obj.description,
+            author=obj.received_by.username if obj.received_by else "",
+        )  # fmt: skip
+    if kind == "referral":
+        return s.TimelineEntryOut(
+            kind=kind, id=obj.pk, at=at, text=obj.request,
+            author=obj.sent_by.username if obj.sent_by else "", agency_name=obj.agency.name,
+        )  # fmt: skip
     return s.TimelineEntryOut(
         kind=kind, id=obj.pk, at=at, text=obj.body, author=obj.author.username if obj.author else "",
         agency_name=obj.referral.agency.name,
@@ -746,7 +766,8 @@ def _timeline_entry(kind: str, at, obj) -> s.TimelineEntryOut:
 
 @router.get("/cases/{case_id}/activities", response={200: s.TimelinePageOut, **ERRORS})
 def case_timeline(request, case_id: int, query: Query[s.PageQuery]):
-    """The support record, newest first: activities, status changes and agencies' reports."""
+    """The support record, newest first: the calls taken in, activities, status changes,
+    referrals and agencies' reports."""
     actor = _actor(request)
     case = _visible(actor, "consultation.view_case", Case, case_id)
     audit_object(actor, Action.READ, case, detail={"part": "timeline"})

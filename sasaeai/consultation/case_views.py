@@ -22,8 +22,10 @@ from sasaeai.audit.models import Action
 from sasaeai.audit.services import audit_object, audit_reads
 from sasaeai.consultation import case_forms as forms
 from sasaeai.consultation import selectors, services
+from sasaeai.consultation.forms import ConsentForm
 from sasaeai.consultation.models import (
     CASE_TRANSITIONS,
+    Agency,
     CaseAssignment,
     CasePerson,
     CasePersonRole,
@@ -422,20 +424,89 @@ def _send_referral(actor, case, data) -> Referral:
 
 def referral_new(request, pk):
     """Refer the case, or the part about one person, to an agency. Sharing the person's data
-    needs their consent; only a supervisor is offered the override, with a written reason."""
+    needs their consent; only a supervisor is offered the override, with a written reason.
+    Refused for want of consent, the form offers to record it there and then (`referral_consent`)."""
     actor = request.actor
     case = _case_for(actor, pk, "consultation.send_referral")
     form = forms.ReferralForm(request.POST or None, actor=actor, case=case)
+    consent_form = None
     if request.method == "POST" and form.is_valid():
         try:
             _send_referral(actor, case, form.cleaned_data)
         except ValidationError as error:
             add_validation_errors(form, error)
+            if form.has_error("consent", "consent_required"):
+                consent_form = _inline_consent_form(actor, agency=form.cleaned_data["agency"])
         else:
             messages.success(request, _("The referral was sent."))
             return redirect(_case_url(case, "referrals"))
     audit_object(actor, Action.READ, case, detail={"page": "referral_new"})
-    return render(request, "consultation/referral_form.html", {"case": case, "form": form})
+    return render(request, "consultation/referral_form.html", {
+        "case": case, "form": form, "consent_form": consent_form,
+    })  # fmt: skip
+
+
+def _inline_consent_form(actor, data=None, *, agency=None) -> ConsentForm:
+    """The consent fields inside the referral form: prefixed, and never `required` in the
+    browser, which would stop the referral itself from being sent."""
+    agencies = policy.scope(
+        actor, "consultation.view_person", Agency.objects.filter(is_active=True)
+    )
+    initial = {"agency": agency.pk} if agency else {}
+    form = ConsentForm(data, prefix="consent", agencies=agencies, initial=initial)
+    form.use_required_attribute = False
+    return form
+
+
+def _typed(form) -> dict:
+    """What was typed on a referral form, as the initial values of a fresh one (no errors)."""
+    form.is_valid()
+    cleaned = getattr(form, "cleaned_data", {})
+    return {name: cleaned.get(name, form.data.get(name)) for name in form.fields}
+
+
+@require_POST
+def referral_consent(request, pk):
+    """Record the consent of the person chosen on the referral form, without leaving it.
+
+    The referral form comes back with everything typed in it and the new consent chosen, so
+    the referral is sent next with one more click; nothing is sent from here. An htmx request
+    gets the form alone, a plain one the whole page.
+    """
+    actor = request.actor
+    case = _case_for(actor, pk, "consultation.send_referral")
+    typed = forms.ReferralForm(request.POST, actor=actor, case=case)
+    consent_form = _inline_consent_form(actor, request.POST)
+    typed.is_valid()  # only the person matters here; the rest is checked when it is sent
+    person = typed.cleaned_data.get("person")
+    consent = None
+    if person is None:
+        if not typed.has_error("person"):
+            typed.add_error("person", _("Choose whose consent is recorded."))
+        form = typed
+    else:
+        form = forms.ReferralForm(initial=_typed(typed), actor=actor, case=case)
+        if consent_form.is_valid():
+            try:
+                consent = services.consent_record(
+                    actor=actor, person=person, **consent_form.cleaned_data
+                )
+            except ValidationError as error:
+                add_validation_errors(consent_form, error)
+        if consent is not None:
+            form.initial["consent"] = consent
+            consent_form = None
+    audit_object(actor, Action.READ, case, detail={"page": "referral_consent"})
+    context = {
+        "case": case,
+        "form": form,
+        "consent_form": consent_form,
+        "consent_recorded": consent,
+    }
+    template = (
+        "consultation/referral_fields.html" if request.htmx else "consultation/referral_form.html"
+    )
+    return render(request, template, context)
 
 
 @require_POST
@@ -636,6 +707,7 @@ urlpatterns = [
     path("cases/<int:pk>/goals/", case_goals, name="case_goals"),
     path("cases/<int:pk>/tasks/new/", task_new, name="task_new"),
     path("cases/<int:pk>/referrals/new/", referral_new, name="referral_new"),
+    path("cases/<int:pk>/referrals/consent/", referral_consent, name="referral_consent"),
     path("tasks/<int:pk>/done/", task_done, name="task_done"),
     path("referrals/<int:pk>/revoke/", referral_revoke, name="referral_revoke"),
     path("conferences/", conference_list, name="conference_list"),

@@ -11,12 +11,18 @@ cases that name no one; their cases, with status history, plan goals and support
 referrals about them (or of their cases naming no one) with the agencies' reports; their
 consents; the conferences where their cases were discussed; the tasks of their cases.
 Staff appear by display name.
+
+The export follows the same row rules as the pages (`policy.scope`, rules.py): a supervisor
+exports the person only if they may open the person's page, and only the cases they may open,
+with what hangs off them. A confidential case they are not named on, or another team's case,
+is left out whole; the cover sheet and the confirmation page say how many records were
+withheld (never what), so that a colleague named on those cases completes the disclosure.
 """
 
 import datetime
 import io
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -75,52 +81,94 @@ def _yes(value: bool) -> str:
     return _("yes") if value else _("no")
 
 
-class Records:
-    """What the export holds about one person, gathered once for the workbook and the page."""
+# Which permission each part is read under: the same row rules as the pages that show it.
+VIEW_CASE, VIEW_PERSON = "consultation.view_case", "consultation.view_person"
+PART_PERMISSIONS = {
+    "households": VIEW_PERSON,
+    "consultations": "consultation.record_consultation",
+    "cases": VIEW_CASE,
+    "status_changes": VIEW_CASE,
+    "goals": VIEW_CASE,
+    "activities": VIEW_CASE,
+    "referrals": "consultation.view_referral",
+    "reports": "consultation.view_referral",
+    "consents": VIEW_PERSON,
+    "conferences": VIEW_CASE,
+    "tasks": "consultation.view_task",
+}
 
-    def __init__(self, person: Person):
+
+def _parts(person: Person, case_ids: list[int]) -> dict[str, QuerySet]:
+    """Every part of the record about `person`, with `case_ids` as their cases (unscoped)."""
+    of_cases = Q(case_id__in=case_ids)
+    referrals = Referral.objects.filter(Q(person=person) | (of_cases & Q(person__isnull=True)))
+    return {
+        "households": HouseholdMember.objects.filter(person=person),
+        "consultations": Consultation.objects.filter(
+            Q(person=person) | (of_cases & Q(person__isnull=True))
+        ),
+        "cases": Case.objects.filter(pk__in=case_ids),
+        "status_changes": CaseStatusChange.objects.filter(of_cases),
+        "goals": Goal.objects.filter(of_cases),
+        "activities": Activity.objects.filter(of_cases),
+        "referrals": referrals,
+        "reports": ReferralReport.objects.filter(referral__in=referrals),
+        "consents": Consent.objects.filter(person=person),
+        "conferences": Conference.objects.filter(cases__in=case_ids).distinct(),
+        "tasks": Task.objects.filter(of_cases),
+    }
+
+
+def _count(parts: dict[str, QuerySet]) -> int:
+    return sum(queryset.count() for queryset in parts.values())
+
+
+class Records:
+    """What the export holds about one person, gathered once for the workbook and the page.
+
+    Only what the actor may see under the row rules, part by part, as on the pages: a case
+    the actor cannot open (a confidential case they are not named on, another team's case)
+    is left out with everything hanging off it. `withheld` counts what was left out, so the
+    cover sheet can say that someone else must complete the export, without saying what.
+    """
+
+    def __init__(self, actor: Actor, person: Person):
         self.person = person
-        self.cases = list(
-            Case.objects.filter(tenant_id=person.tenant_id, person_links__person=person)
-            .distinct()
-            .prefetch_related("concerns")
-            .order_by("opened_on", "pk")
+        all_cases = Case.objects.filter(tenant_id=person.tenant_id, person_links__person=person)
+        all_case_ids = list(all_cases.values_list("pk", flat=True).distinct())
+        case_ids = list(
+            policy.scope(actor, VIEW_CASE, all_cases).values_list("pk", flat=True).distinct()
         )
-        case_ids = [c.pk for c in self.cases]
-        of_cases = Q(case_id__in=case_ids)
-        self.households = HouseholdMember.objects.filter(person=person).select_related(
-            "household__area"
-        )
+        parts = {
+            key: policy.scope(actor, PART_PERMISSIONS[key], queryset)
+            for key, queryset in _parts(person, case_ids).items()
+        }
+        self.withheld_cases = len(set(all_case_ids) - set(case_ids))
+        self.withheld = _count(_parts(person, all_case_ids)) - _count(parts)
+        self.cases = list(parts["cases"].prefetch_related("concerns").order_by("opened_on", "pk"))
+        self.households = parts["households"].select_related("household__area")
         self.consultations = (
-            Consultation.objects.filter(Q(person=person) | (of_cases & Q(person__isnull=True)))
+            parts["consultations"]
             .select_related("received_by", "area", "referred_by_agency")
             .prefetch_related("concerns")
             .order_by("received_at", "pk")
         )
-        self.status_changes = CaseStatusChange.objects.filter(of_cases).select_related("changed_by")
-        self.goals = Goal.objects.filter(of_cases).order_by("case_id", "order", "pk")
-        self.activities = (
-            Activity.objects.filter(of_cases).select_related("author").order_by("occurred_at", "pk")
-        )
+        self.status_changes = parts["status_changes"].select_related("changed_by")
+        self.goals = parts["goals"].order_by("case_id", "order", "pk")
+        self.activities = parts["activities"].select_related("author").order_by("occurred_at", "pk")
         self.referrals = (
-            Referral.objects.filter(Q(person=person) | (of_cases & Q(person__isnull=True)))
+            parts["referrals"]
             .select_related("agency", "sent_by", "override_by")
             .order_by("sent_at", "pk")
         )
-        self.reports = ReferralReport.objects.filter(referral__in=self.referrals).select_related(
-            "referral__agency", "author"
-        )
-        self.consents = Consent.objects.filter(person=person).select_related(
-            "agency", "recorded_by"
-        )
+        self.reports = parts["reports"].select_related("referral__agency", "author")
+        self.consents = parts["consents"].select_related("agency", "recorded_by")
         self.conferences = (
-            Conference.objects.filter(cases__in=case_ids).distinct()
+            parts["conferences"]
             .prefetch_related("cases", "agencies", "attendees").select_related("recorded_by")
             .order_by("held_at", "pk")
         )  # fmt: skip
-        self.tasks = Task.objects.filter(of_cases).select_related(
-            "assignee", "assignee_agency", "done_by"
-        )
+        self.tasks = parts["tasks"].select_related("assignee", "assignee_agency", "done_by")
 
     def counts(self) -> list[tuple[str, str, int]]:
         """(key, label, count) of each part, for the confirmation page and the audit entry."""
@@ -168,10 +216,12 @@ def _sheets(records: Records) -> list[tuple[str, list[str], list[list]]]:
             for h in records.households
         ]),
         (_("Consultations"), [_("Received at"), _("Channel"), _("What was said"), _("Caller"), _("Caller's relation"),
-                              _("How to reach them"), _("Concerns"), _("District"), _("Passed on by"), _("Status"),
-                              _("Case"), _("Received by"), _("Confidential")], [
+                              _("How to reach them"), _("Whom is the call about?"), _("Their name"),
+                              _("Their address"), _("Their telephone"), _("Concerns"), _("District"),
+                              _("Passed on by"), _("Status"), _("Case"), _("Received by"), _("Confidential")], [
             [_when(c.received_at), c.get_channel_display(), c.description, c.caller_name, c.caller_relation,
-             c.contact, ", ".join(t.name for t in c.concerns.all()), c.area.name if c.area else "",
+             c.contact, c.get_about_display(), " ".join(filter(None, [c.subject_name, c.subject_name_kana])),
+             c.subject_address, c.subject_phone, ", ".join(t.name for t in c.concerns.all()), c.area.name if c.area else "",
              c.referred_by_agency.name if c.referred_by_agency else "", c.get_status_display(),
              f"#{c.case_id}" if c.case_id else "", _staff(c.received_by), _yes(c.is_confidential)]
             for c in records.consultations
@@ -231,9 +281,10 @@ def _sheets(records: Records) -> list[tuple[str, list[str], list[list]]]:
     ]  # fmt: skip
 
 
-def _cover_rows(actor: Actor, person: Person) -> list[list]:
+def _cover_rows(actor: Actor, records: Records) -> list[list]:
+    person = records.person
     tenant = Tenant.objects.get(pk=person.tenant_id)
-    return [
+    rows = [
         [_("Disclosure export of personal information")],
         [],
         [_("Municipality"), tenant.name],
@@ -244,6 +295,16 @@ def _cover_rows(actor: Actor, person: Person) -> list[list]:
         [_("Before handing this over, check it for information about other people (callers, "
            "family members, other cases discussed at the same meeting) that may be withheld.")],
     ]  # fmt: skip
+    if records.withheld:
+        rows += [
+            [],
+            [_("Cases withheld"), records.withheld_cases],
+            [_("Records withheld"), records.withheld],
+            [_("Some records about this person are not in this export because you may not see "
+               "them (a confidential case, or another team's case). Ask a colleague who is named "
+               "on those cases to complete the disclosure.")],
+        ]  # fmt: skip
+    return rows
 
 
 def disclosure_workbook(actor: Actor, person: Person) -> bytes:
@@ -256,12 +317,12 @@ def disclosure_workbook(actor: Actor, person: Person) -> bytes:
     from sasaeai.core.spreadsheet import protect_workbook
 
     policy.require(actor, PERMISSION, person)
-    records = Records(person)
+    records = Records(actor, person)
     book = Workbook()
     cover = book.active
     used: set[str] = set()
     cover.title = sheet_title(_("About this export"), used)
-    for row in _cover_rows(actor, person):
+    for row in _cover_rows(actor, records):
         cover.append(row)
     cover["A1"].font = Font(bold=True, size=12)
     cover.column_dimensions["A"].width = 24
@@ -284,6 +345,6 @@ def disclosure_workbook(actor: Actor, person: Person) -> bytes:
     book.save(buffer)
     audit_object(actor, Action.EXPORT, person, detail={
         "disclosure": True, "cases": [c.pk for c in records.cases],
-        "counts": {key: n for key, _label, n in records.counts()},
+        "counts": {key: n for key, _label, n in records.counts()}, "withheld": records.withheld,
     })  # fmt: skip
     return buffer.getvalue()

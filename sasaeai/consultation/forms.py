@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sasaeai.consultation.models import (
     AgencyKind,
+    CallAbout,
     Channel,
     ConsentMethod,
     PersonFlag,
@@ -57,6 +58,19 @@ class ConsultationForm(forms.Form):
         label=_("Caller's relation to the person"), max_length=60, required=False
     )
     contact = forms.CharField(label=_("How to reach them"), max_length=200, required=False)
+    about = forms.ChoiceField(
+        label=_("Whom is the call about?"), required=False,
+        choices=[("", _("not asked yet")), *CallAbout.choices],
+    )  # fmt: skip
+    subject_name = forms.CharField(
+        label=_("Their name"), max_length=100, required=False,
+        help_text=_("When the call is about someone else: what the caller knows of them."),
+    )  # fmt: skip
+    subject_name_kana = forms.CharField(
+        label=_("Their name (kana)"), max_length=200, required=False
+    )
+    subject_address = forms.CharField(label=_("Their address"), max_length=300, required=False)
+    subject_phone = forms.CharField(label=_("Their telephone"), max_length=40, required=False)
     description = forms.CharField(
         label=_("What was said"), widget=forms.Textarea(attrs={"rows": 6})
     )
@@ -76,6 +90,9 @@ class ConsultationForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["area"].queryset = areas
         self.fields["concerns"].choices = [(t.code, t.name) for t in concern_tags]
+
+    def clean_subject_name_kana(self):
+        return _clean_kana(self.cleaned_data["subject_name_kana"])
 
 
 class ConcernForm(forms.Form):

@@ -186,6 +186,16 @@ class Channel(models.TextChoices):
     OTHER = "other", _("other")
 
 
+class CallAbout(models.TextChoices):
+    """Whom the call is about: the desk asks first, so the person is recorded from it."""
+
+    SELF = "self", _("the caller themself")
+    FAMILY = "family", _("a family member")
+    NEIGHBOUR = "neighbour", _("a neighbour or acquaintance")
+    PROFESSIONAL = "professional", _("someone the caller supports at work")
+    OTHER = "other", _("someone else")
+
+
 class ConsultationStatus(models.TextChoices):
     RECEIVED = "received", _("received")
     TAKEN_IN = "taken_in", _("taken in as a case")
@@ -202,6 +212,13 @@ class Consultation(TenantScoped):
     contact = models.CharField(_("how to reach them"), max_length=200, blank=True)
     caller_name = models.CharField(_("caller"), max_length=100, blank=True)
     caller_relation = models.CharField(_("caller's relation"), max_length=60, blank=True)
+    # Whom the call is about, as the caller told it, before anyone is recorded as a person:
+    # it fills the duplicate search and the person form (the desk types the name once).
+    about = models.CharField(_("about whom"), max_length=20, choices=CallAbout.choices, blank=True)
+    subject_name = models.CharField(_("their name"), max_length=100, blank=True)
+    subject_name_kana = models.CharField(_("their name (kana)"), max_length=200, blank=True)
+    subject_address = models.CharField(_("their address"), max_length=300, blank=True)
+    subject_phone = models.CharField(_("their telephone"), max_length=40, blank=True)
     person = models.ForeignKey(
         Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="consultations"
     )

@@ -222,7 +222,11 @@ def _anonymise_consultation(consultation: Consultation) -> None:
     consultation.contact = ""
     consultation.caller_name = MARK if consultation.caller_name else ""
     consultation.caller_relation = MARK if consultation.caller_relation else ""
-    consultation.save(update_fields=["description", "contact", "caller_name", "caller_relation"])
+    consultation.subject_name = MARK if consultation.subject_name else ""
+    consultation.subject_name_kana = consultation.subject_address = consultation.subject_phone = ""
+    consultation.save(update_fields=["description", "contact", "caller_name", "caller_relation",
+                                     "subject_name", "subject_name_kana", "subject_address",
+                                     "subject_phone"])  # fmt: skip
 
 
 def _anonymise_person(person: Person, now) -> None:

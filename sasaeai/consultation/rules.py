@@ -99,8 +99,6 @@ def person_rule(actor, permission, queryset):
         return queryset.filter(pk__in=shared.values("person_id"))
     if actor.role not in DESK_ROLES:
         return queryset.none()
-    if permission == "consultation.export_disclosure":
-        return queryset
     if permission == "consultation.search_person":
         return queryset.filter(is_confidential=False)
     # Non-correlated: computed once, not once per person (SQLite re-runs a list subquery

@@ -12,6 +12,7 @@ from ninja import Field, Schema
 
 from sasaeai.consultation.models import (
     ActivityKind,
+    CallAbout,
     CaseStatus,
     Channel,
     ConferenceKind,
@@ -64,6 +65,11 @@ class ConsultationIn(Schema):
     received_at: datetime | None = None
     caller_name: str = Field("", max_length=100)
     caller_relation: str = Field("", max_length=60)
+    about: CallAbout | None = Field(None, description="whom the call is about")
+    subject_name: str = Field("", max_length=100)
+    subject_name_kana: str = Field("", max_length=200)
+    subject_address: str = Field("", max_length=300)
+    subject_phone: str = Field("", max_length=40)
     person_id: int | None = None
     area_id: int | None = None
     concerns: list[str] = Field(default_factory=list, description="concern codes")
@@ -91,6 +97,11 @@ class ConsultationOut(Schema):
     contact: str
     caller_name: str
     caller_relation: str
+    about: str
+    subject_name: str
+    subject_name_kana: str
+    subject_address: str
+    subject_phone: str
     person_id: int | None
     case_id: int | None
     area_id: int | None
@@ -427,7 +438,7 @@ class ActivityOut(Schema):
 
 
 class TimelineEntryOut(Schema):
-    kind: str = Field(..., description="activity, status or report")
+    kind: str = Field(..., description="consultation, activity, status, referral or report")
     id: int
     at: datetime
     text: str

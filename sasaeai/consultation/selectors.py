@@ -208,10 +208,22 @@ def concerns_passed_on(actor: Actor) -> QuerySet:
 
 
 def case_timeline(case: Case) -> list:
-    """Activities, status changes, referral reports and tasks done, newest first."""
-    entries = [("activity", a.occurred_at, a) for a in case.activities.select_related("author")]
+    """Everything that happened on the case, newest first: the calls taken in (the original
+    consultation first of all), activities, status changes, referrals sent, agencies' reports.
+
+    Only for someone who may see the case: all of these follow the case (rules.py).
+    """
+    entries = [
+        ("consultation", c.received_at, c)
+        for c in case.consultations.select_related("received_by", "person")
+    ]
+    entries += [("activity", a.occurred_at, a) for a in case.activities.select_related("author")]
     entries += [
         ("status", s.changed_at, s) for s in case.status_changes.select_related("changed_by")
+    ]
+    entries += [
+        ("referral", r.sent_at, r)
+        for r in case.referrals.select_related("agency", "person", "sent_by")
     ]
     reports = ReferralReport.objects.filter(referral__case=case).select_related(
         "referral__agency", "author"

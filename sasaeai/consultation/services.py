@@ -25,6 +25,7 @@ from sasaeai.consultation.models import (
     OPEN_REFERRAL_STATUSES,
     Activity,
     Agency,
+    CallAbout,
     Case,
     CaseAccessGrant,
     CaseAssignment,
@@ -55,7 +56,7 @@ from sasaeai.consultation.models import (
 )
 from sasaeai.core.errors import EditConflict
 from sasaeai.core.models import Area
-from sasaeai.core.text import normalize_for_search
+from sasaeai.core.text import is_kana, normalize_for_search
 
 DEFAULT_CONCERNS = [
     ("elderly", "高齢"), ("disability", "障害"), ("children", "子ども・子育て"),
@@ -379,6 +380,11 @@ class ConsultationInput:
     received_at: datetime.datetime | None = None
     caller_name: str = ""
     caller_relation: str = ""
+    about: str = ""
+    subject_name: str = ""
+    subject_name_kana: str = ""
+    subject_address: str = ""
+    subject_phone: str = ""
     person_id: int | None = None
     area_id: int | None = None
     concern_codes: list[str] = field(default_factory=list)
@@ -396,6 +402,26 @@ def check_consultation(tenant_id: int, data: ConsultationInput, *, now=None) -> 
         now or timezone.now()
     ) + datetime.timedelta(minutes=5):
         raise _invalid("received_at", _("The date is in the future."), "future_date")
+    _check_call_about(data)
+
+
+SUBJECT_FIELDS = ("subject_name", "subject_name_kana", "subject_address", "subject_phone")
+
+
+def _check_call_about(data: ConsultationInput) -> None:
+    if data.about not in ("", *CallAbout.values):
+        raise _invalid("about", _("Choose whom the call is about."), "invalid_choice")
+    if data.about == CallAbout.SELF and any(getattr(data, f).strip() for f in SUBJECT_FIELDS):
+        # Two names for one person: which is right cannot be guessed, so the desk says.
+        raise _invalid(
+            "subject_name",
+            _("The call is about the caller: write their name as the caller's, or choose "
+              "whom else the call is about."),
+            "subject_is_caller",
+        )  # fmt: skip
+    kana = data.subject_name_kana.strip()
+    if kana and not is_kana(kana):
+        raise _invalid("subject_name_kana", _("Enter the reading in kana."), "not_kana")
 
 
 def consultation_record(*, actor: Actor, data: ConsultationInput) -> Consultation:
@@ -436,6 +462,7 @@ def consultation_record(*, actor: Actor, data: ConsultationInput) -> Consultatio
             tenant_id=actor.tenant_id, received_at=data.received_at or timezone.now(), channel=channel,
             description=data.description.strip(), contact=data.contact.strip(),
             caller_name=data.caller_name.strip(), caller_relation=data.caller_relation.strip(),
+            about=data.about, **{f: getattr(data, f).strip() for f in SUBJECT_FIELDS},
             person=person, area_id=data.area_id, referred_by_agency_id=data.referred_by_agency_id,
             received_by_id=actor.user_id, received_by_role=actor.role or "",
             is_confidential=data.is_confidential,

@@ -74,10 +74,11 @@ def statistics_xlsx(request):
 def disclosure_page(request, pk: int):
     """What the export will hold, before a supervisor downloads it; seeing it is audited."""
     person = exports.disclosure_person(request.actor, pk)
-    records = exports.Records(person)
+    records = exports.Records(request.actor, person)
     audit_object(request.actor, Action.READ, person, detail={"purpose": "disclosure"})
     return render(request, "consultation/disclosure.html", {
-        "person": person, "counts": records.counts(),
+        "person": person, "counts": records.counts(), "withheld": records.withheld,
+        "withheld_cases": records.withheld_cases,
     })  # fmt: skip
 
 

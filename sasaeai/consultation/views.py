@@ -4,6 +4,7 @@ Views check the policy, read through selectors and write through services; every
 shows a person, a case or a consultation records the read in the audit log.
 """
 
+import re
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -42,6 +43,7 @@ from sasaeai.consultation.forms import (
 )
 from sasaeai.consultation.models import (
     Agency,
+    CallAbout,
     Channel,
     ConcernTag,
     Consent,
@@ -198,6 +200,11 @@ def consultation_new(request):
                     received_at=data["received_at"],
                     caller_name=data["caller_name"],
                     caller_relation=data["caller_relation"],
+                    about=data["about"],
+                    subject_name=data["subject_name"],
+                    subject_name_kana=data["subject_name_kana"],
+                    subject_address=data["subject_address"],
+                    subject_phone=data["subject_phone"],
                     area_id=data["area"].pk if data["area"] else None,
                     concern_codes=list(data["concerns"]),
                     is_confidential=data["is_confidential"],
@@ -244,18 +251,46 @@ def _linkable_person(actor: Actor, pk) -> Person | None:
     )
 
 
-def _duplicate_search(request, actor: Actor) -> tuple[DuplicateSearchForm, list, str]:
-    """The duplicate search form, its candidates, and its terms for a 'new person' link."""
+PHONE_LIKE = re.compile(r"[0-9０-９()（）+＋\-－‐ー ]{6,}")
+
+
+def subject_terms(consultation: Consultation) -> dict[str, str]:
+    """What the caller said of whom the call is about, as duplicate-search terms."""
+    if consultation.about == CallAbout.SELF:
+        terms = {"name": consultation.caller_name}
+        if PHONE_LIKE.fullmatch(consultation.contact.strip()):
+            terms["phone"] = consultation.contact.strip()
+    else:
+        terms = {
+            "name": consultation.subject_name,
+            "name_kana": consultation.subject_name_kana,
+            "address": consultation.subject_address,
+            "phone": consultation.subject_phone,
+        }
+    return {k: v for k, v in terms.items() if v}
+
+
+def _duplicate_search(
+    request, actor: Actor, consultation: Consultation
+) -> tuple[DuplicateSearchForm, list, str]:
+    """The duplicate search form, its candidates, and its terms for a 'new person' link.
+
+    Before the desk searches, it searches for whom the caller said the call is about, so the
+    'new person' link fills the person form with what was already typed at intake.
+    """
     searched = any(request.GET.get(name) for name in DuplicateSearchForm.base_fields)
-    form = DuplicateSearchForm(request.GET if searched else None)
-    if not (searched and form.is_valid() and form.has_terms()):
+    data = request.GET if searched else None
+    if data is None and consultation.status == ConsultationStatus.RECEIVED:
+        data = subject_terms(consultation) or None
+    form = DuplicateSearchForm(data)
+    if not (data and form.is_valid() and form.has_terms()):
         return form, [], ""
     terms = {k: v for k, v in form.cleaned_data.items() if v}
     candidates = selectors.duplicate_candidates(actor, **terms)
-    prefill = urlencode(
-        {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in terms.items()}
-    )
-    return form, candidates, prefill
+    prefill = {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in terms.items()}
+    if consultation.area_id:
+        prefill["area"] = consultation.area_id
+    return form, candidates, urlencode(prefill)
 
 
 def _candidate_rows(candidates) -> list[dict]:
@@ -272,7 +307,7 @@ def _candidate_rows(candidates) -> list[dict]:
 def intake_detail(request, pk: int):
     actor = request.actor
     consultation = _consultation(actor, pk)
-    form, candidates, prefill = _duplicate_search(request, actor)
+    form, candidates, prefill = _duplicate_search(request, actor, consultation)
     context = {
         "consultation": consultation,
         "search_form": form,
@@ -422,7 +457,7 @@ def person_search(request):
     )
 
 
-PREFILL_FIELDS = ("name", "name_kana", "birth_date", "address", "phone", "intake")
+PREFILL_FIELDS = ("name", "name_kana", "birth_date", "address", "phone", "area", "intake")
 
 
 def person_new(request):
@@ -613,11 +648,15 @@ def household_detail(request, pk: int, *, add_form=None):
     actor = request.actor
     household = _household(actor, pk)
     audit_object(actor, Action.READ, household)
+    all_members = policy.scope(actor, "consultation.view_person", household.members.all())
+    # Only members whose own page the actor may open are named (as on the case page): a
+    # member known only from a confidential or another team's case is counted, not shown.
     members = list(
-        policy.scope(actor, "consultation.view_person", household.members.all())
+        all_members.filter(person__in=selectors.persons(actor).values("pk"))
         .select_related("person")
         .order_by("pk")
     )
+    hidden_members = all_members.count() - len(members)
     audit_reads(actor, [m.person for m in members], detail={"household": household.pk})
     search_form = PersonSearchForm(request.GET or None)
     query = search_form.cleaned_data["q"] if search_form.is_valid() else ""
@@ -634,6 +673,7 @@ def household_detail(request, pk: int, *, add_form=None):
         {
             "household": household,
             "members": members,
+            "hidden_members": hidden_members,
             "search_form": search_form,
             "query": query,
             "results": results,

@@ -152,6 +152,23 @@ def test_desk_records_a_consultation_and_takes_it_in(world, csw, csw_client):
     assert codes(again) == {"case": ["already_handled"]}
 
 
+def test_a_consultation_records_whom_the_call_is_about(world, csw, csw_client):
+    response = send(csw_client, "post", "/consultations", {
+        "channel": "phone", "description": "隣の方を見かけない", "caller_name": "佐藤",
+        "about": "neighbour", "subject_name": "鈴木一郎", "subject_name_kana": "スズキ イチロウ",
+    })  # fmt: skip
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["about"], body["subject_name"]) == ("neighbour", "鈴木一郎")
+    refused = send(csw_client, "post", "/consultations", {
+        "channel": "phone", "description": "本人から", "about": "self", "subject_name": "鈴木一郎",
+    })  # fmt: skip
+    assert refused.status_code == 422 and codes(refused) == {"subject_name": ["subject_is_caller"]}
+    assert send(csw_client, "post", "/consultations", {
+        "channel": "phone", "description": "x", "about": "stranger",
+    }).status_code in (400, 422)  # fmt: skip
+
+
 def test_consultation_answered_on_the_spot(world, csw, csw_client):
     created = send(
         csw_client, "post", "/consultations", {"channel": "counter", "description": "制度の案内"}

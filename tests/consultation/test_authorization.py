@@ -21,6 +21,7 @@ fills their ids with tenant B objects, and checks that no tenant A user gets ten
 """
 
 import datetime
+import io
 import re
 from dataclasses import dataclass, field
 
@@ -29,12 +30,20 @@ from django.apps import apps
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, reverse
 from django.urls.converters import IntConverter
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from sasaeai.accounts.models import Role
 from sasaeai.audit.models import AuditEntry
 from sasaeai.consultation import services
-from sasaeai.consultation.models import Case, ConferenceKind, ConsentMethod, Person, ReferralReport
+from sasaeai.consultation.models import (
+    Case,
+    ConferenceKind,
+    ConsentMethod,
+    Household,
+    Person,
+    ReferralReport,
+)
 from sasaeai.core.models import TenantScoped
 from tests.conftest import World
 from tests.consultation.factories import actor_for, admin_actor, admin_actor_in
@@ -623,3 +632,180 @@ def test_detail_page_read_is_audited(scene, db, kind):
         )
         assert response.status_code == 200
         assert entries.count() > before, page.name
+
+
+# --- the disclosure export (開示請求) ----------------------------------------------------------
+
+# Who asks for 山田's disclosure export, beyond the scene's users: a supervisor named on the
+# confidential case, and a social worker on neither case.
+NAMED_SUPERVISOR, OTHER_CSW = "named_supervisor", "other_csw"
+DISCLOSURE_USERS = [
+    Role.COMMUNITY_SOCIAL_WORKER.value,  # the lead, on both cases
+    Role.WELFARE_COUNCIL_STAFF.value,  # supervises the lead, not named on the confidential case
+    NAMED_SUPERVISOR,
+    Role.MUNICIPAL_STAFF.value,  # a supervisor on no team
+    OTHER_CSW,
+    Role.WELFARE_COMMISSIONER.value,
+    Role.AGENCY_WORKER.value,
+    Role.PLAN_COMMITTEE_MEMBER.value,
+    Role.SYSTEM_ADMIN.value,
+    "b_admin",
+    "b_csw",
+]
+
+
+def _put_person_on_the_confidential_case(scene) -> dict:
+    """山田 is also on the DV case, which holds a record of every kind; returns extra clients."""
+    world, a = scene.world, scene.a
+    lead = actor_for(world.members[Role.COMMUNITY_SOCIAL_WORKER])
+    case = Case.objects.get(pk=a["confidential_case"])
+    person = Person.objects.get(pk=a["person"])
+    named = world.add_member(world.tenant_a, "named-supervisor", Role.MUNICIPAL_STAFF)
+    other = world.add_member(world.tenant_a, "other-csw", Role.COMMUNITY_SOCIAL_WORKER)
+    services.case_add_person(actor=lead, case=case, person=person)
+    case = services.case_set_confidential(
+        actor=lead, case=Case.objects.get(pk=case.pk), confidential=True,
+        named_user_ids=[named.user_id],
+    )  # fmt: skip
+    services.case_update(
+        actor=lead, case=case, version=case.version, assessment=f"{SECRET_MARK} 見立て"
+    )
+    services.activity_record(actor=lead, case=case, kind="visit", summary=f"{SECRET_MARK} 避難先")
+    services.goals_set(actor=lead, case=case, goals=[(f"{SECRET_MARK} 目標", False)],
+                       next_review_on=None)  # fmt: skip
+    services.task_create(actor=lead, case=case, data=services.TaskInput(
+        title=f"{SECRET_MARK} 電話", due_on=timezone.localdate(), assignee_id=lead.user_id))  # fmt: skip
+    agency = services.agency_save(
+        actor=admin_actor(world.tenant_a), name="ZQ#AX相談所", kind="community_care_centre",
+        member_ids=[],
+    )  # fmt: skip
+    services.referral_send(actor=lead, case=case, agency=agency, person=person,
+                           request=f"{SECRET_MARK} 保護", shared_summary=f"{SECRET_MARK} 避難")  # fmt: skip
+    call = services.consultation_record(actor=lead, data=services.ConsultationInput(
+        channel="phone", description=f"{SECRET_MARK} 夫から逃げたい", person_id=person.pk,
+    ))  # fmt: skip
+    services.consultation_take_in(actor=lead, consultation=call, case=case)
+    services.conference_record(actor=lead, data=services.ConferenceInput(
+        kind=ConferenceKind.SUPPORT_MEETING, held_at=timezone.now(), case_ids=[case.pk],
+        summary=f"{SECRET_MARK} 会議", confidentiality_confirmed=True,
+    ))  # fmt: skip
+    return {NAMED_SUPERVISOR: named.user, OTHER_CSW: other.user}
+
+
+def _disclosure_client(scene, user_key: str, extra_users: dict):
+    if user_key in extra_users:
+        return scene.world.client_for(extra_users[user_key])
+    return scene.client(user_key)
+
+
+def _workbook_text(content: bytes) -> str:
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(content))
+    return "\n".join(
+        str(value)
+        for sheet in book.worksheets
+        for row in sheet.iter_rows(values_only=True)
+        for value in row
+        if value is not None
+    )
+
+
+@pytest.mark.parametrize("user_key", DISCLOSURE_USERS)
+def test_disclosure_export_shows_a_case_only_to_whoever_may_open_its_page(scene, db, user_key):
+    """開示請求: the workbook holds a case (and all that hangs off it) iff the case page opens."""
+    extra_users = _put_person_on_the_confidential_case(scene)
+    client = _disclosure_client(scene, user_key, extra_users)
+    a = scene.a
+    person_page = client.get(reverse("consultation:person_detail", args=[a["person"]]))
+    case_page = client.get(reverse("consultation:case_detail", args=[a["case"]]))
+    secret_page = client.get(reverse("consultation:case_detail", args=[a["confidential_case"]]))
+    for name in ("consultation:disclosure_export", "consultation:disclosure"):
+        response = client.get(reverse(name, args=[a["person"]]))
+        supervisor = user_key in (Role.WELFARE_COUNCIL_STAFF.value, Role.MUNICIPAL_STAFF.value,
+                                  NAMED_SUPERVISOR, "b_admin")  # fmt: skip
+        if not supervisor or person_page.status_code == 404:
+            assert response.status_code in (403, 404), (name, response.status_code)
+            assert A_MARK.encode() not in response.content
+            continue
+        assert response.status_code == 200, name
+        text = _workbook_text(response.content) if name.endswith("export") else ""
+        if not text:
+            text = response.content.decode()
+        shows_secret = secret_page.status_code == 200
+        assert (SECRET_MARK in text) is (shows_secret and name.endswith("export")), name
+        if name.endswith("export"):
+            assert (CASE_MARK in text) is (case_page.status_code == 200)
+            assert ("ZQ#AX相談所" in text) is shows_secret  # the DV case's referral agency
+
+
+def test_each_persona_sees_the_cases_the_rules_give_it(scene, db):
+    """The expectations above are not vacuous: who opens which page in this scene."""
+    extra_users = _put_person_on_the_confidential_case(scene)
+    a = scene.a
+    opens = {}
+    for user_key in DISCLOSURE_USERS:
+        client = _disclosure_client(scene, user_key, extra_users)
+        opens[user_key] = tuple(
+            client.get(reverse("consultation:case_detail", args=[a[key]])).status_code == 200
+            for key in ("case", "confidential_case")
+        )
+    assert opens[Role.COMMUNITY_SOCIAL_WORKER.value] == (True, True)
+    assert opens[Role.WELFARE_COUNCIL_STAFF.value] == (True, False)
+    assert opens[NAMED_SUPERVISOR] == (False, True)
+    assert opens[Role.MUNICIPAL_STAFF.value] == (False, False)
+    assert opens[OTHER_CSW] == (False, False)
+
+
+def test_supervisor_not_named_on_confidential_case_gets_no_content_in_disclosure(scene, db):
+    extra_users = _put_person_on_the_confidential_case(scene)
+    client = _disclosure_client(scene, Role.WELFARE_COUNCIL_STAFF.value, extra_users)
+    response = client.get(reverse("consultation:disclosure_export", args=[scene.a["person"]]))
+    assert response.status_code == 200
+    text = _workbook_text(response.content)
+    assert CASE_MARK in text and SECRET_MARK not in text
+    assert f"#{scene.a['confidential_case']}" not in text
+    # The cover sheet says that records were left out, with a count and nothing else.
+    from openpyxl import load_workbook
+
+    cover = load_workbook(io.BytesIO(response.content)).worksheets[0]
+    rows = {row[0]: row[1] for row in cover.iter_rows(values_only=True) if row and row[0]}
+    with translation.override("ja"):
+        cases, records = gettext("Cases withheld"), gettext("Records withheld")
+    assert rows[cases] == 1
+    assert isinstance(rows[records], int) and rows[records] > 1
+
+
+def test_named_supervisor_exports_the_confidential_case_and_is_told_of_the_rest(scene, db):
+    extra_users = _put_person_on_the_confidential_case(scene)
+    client = _disclosure_client(scene, NAMED_SUPERVISOR, extra_users)
+    response = client.get(reverse("consultation:disclosure_export", args=[scene.a["person"]]))
+    assert response.status_code == 200
+    text = _workbook_text(response.content)
+    assert SECRET_MARK in text and CASE_MARK not in text
+    page = client.get(reverse("consultation:disclosure", args=[scene.a["person"]]))
+    assert 'data-testid="disclosure-withheld"' in page.content.decode()
+
+
+def test_household_page_names_no_member_known_only_from_a_confidential_case(scene, db):
+    """The household page names only members whose own page opens, as the case page does."""
+    world = scene.world
+    lead = actor_for(world.members[Role.COMMUNITY_SOCIAL_WORKER])
+    hidden = services.person_save(
+        actor=lead, data=services.PersonInput(name=f"妻{SECRET_MARK}", name_kana="ツマ")
+    )
+    case = Case.objects.get(pk=scene.a["confidential_case"])
+    services.case_add_person(actor=lead, case=case, person=hidden)
+    services.household_add_member(
+        actor=lead, household=Household.objects.get(pk=scene.a["household"]), person=hidden,
+        relationship="spouse",
+    )  # fmt: skip
+    supervisor = scene.client(Role.WELFARE_COUNCIL_STAFF.value)
+    assert (
+        supervisor.get(reverse("consultation:person_detail", args=[hidden.pk])).status_code == 404
+    )
+    page = supervisor.get(reverse("consultation:household_detail", args=[scene.a["household"]]))
+    assert page.status_code == 200
+    assert SECRET_MARK not in page.content.decode()
+    assert PERSON_MARK in page.content.decode()
+    assert 'data-testid="hidden-members"' in page.content.decode()

@@ -15,6 +15,7 @@ from sasaeai.consultation.models import (
     CaseStatus,
     CaseStatusChange,
     Conference,
+    Consent,
     Referral,
     ReferralStatus,
     Task,
@@ -523,3 +524,140 @@ def test_conference_tasks_show_on_the_case_and_the_assignees_lists(world, family
     assert agency_task.status == TaskStatus.DONE
     # The staff member's task is not the agency's to see.
     assert worker.post(url("task_done", tasks["長男への訪問"].pk)).status_code == 404
+
+
+# ---- referral and consent in one flow; the call and the referrals on the timeline ----------
+
+REQUEST_TYPED = "介護保険の申請支援をお願いします"
+SUMMARY_TYPED = "母は要介護認定を受けていない"
+
+
+def referral_data(person, agency, **extra) -> dict:
+    return {
+        "person": person.pk if person else "", "agency": agency.pk, "request": REQUEST_TYPED,
+        "shared_summary": SUMMARY_TYPED, "shares_personal_data": "on", **extra,
+    }  # fmt: skip
+
+
+def consent_data(**extra) -> dict:
+    return {
+        "consent-scope": "地域包括支援センターと介護申請に必要な情報を共有する",
+        "consent-method": "verbal", "consent-obtained_on": timezone.localdate().isoformat(),
+        **extra,
+    }  # fmt: skip
+
+
+def test_referral_refused_for_missing_consent_offers_consent_inline_and_keeps_the_text(
+    world, family, agency
+):
+    case, mother, _son = family
+    lead = client_of(world, Role.COMMUNITY_SOCIAL_WORKER)
+    refused = lead.post(url("referral_new", case.pk), referral_data(mother, agency))
+    assert refused.status_code == 200
+    assert refused.context["form"].has_error("consent", "consent_required")
+    body = refused.content.decode()
+    assert 'data-testid="inline-consent"' in body
+    assert REQUEST_TYPED in body and SUMMARY_TYPED in body
+    # The inline consent is about the person chosen, for the agency chosen.
+    assert refused.context["consent_form"].initial["agency"] == agency.pk
+    assert url("referral_consent", case.pk) in body
+
+
+def test_consent_recorded_inline_keeps_the_typed_referral_and_it_is_then_sent(
+    world, family, agency
+):
+    case, mother, _son = family
+    lead = client_of(world, Role.COMMUNITY_SOCIAL_WORKER)
+    fragment = lead.post(
+        url("referral_consent", case.pk),
+        {**referral_data(mother, agency), **consent_data(**{"consent-agency": agency.pk})},
+        HTTP_HX_REQUEST="true",
+    )
+    assert fragment.status_code == 200
+    body = fragment.content.decode()
+    assert "<html" not in body and 'data-testid="referral-form"' in body
+    consent = Consent.objects.get(person=mother)
+    assert (
+        consent.agency == agency
+        and consent.recorded_by_id == world.user(Role.COMMUNITY_SOCIAL_WORKER).pk
+    )
+    assert REQUEST_TYPED in body and SUMMARY_TYPED in body
+    assert f'<option value="{consent.pk}" selected>' in body
+    assert not Referral.objects.exists()  # recording consent does not send anything
+
+    sent = lead.post(
+        url("referral_new", case.pk), referral_data(mother, agency, consent=consent.pk)
+    )
+    assert sent.status_code == 302
+    referral = Referral.objects.get()
+    assert referral.consent == consent and referral.request == REQUEST_TYPED
+
+
+def test_inline_consent_without_a_scope_is_refused_and_keeps_everything_typed(
+    world, family, agency
+):
+    case, mother, _son = family
+    lead = client_of(world, Role.COMMUNITY_SOCIAL_WORKER)
+    refused = lead.post(
+        url("referral_consent", case.pk),
+        {**referral_data(mother, agency), **consent_data(**{"consent-scope": ""})},
+        HTTP_HX_REQUEST="true",
+    )
+    assert refused.status_code == 200
+    assert refused.context["consent_form"].errors["scope"]
+    body = refused.content.decode()
+    assert REQUEST_TYPED in body and 'data-testid="inline-consent"' in body
+    assert not Consent.objects.exists()
+
+
+def test_inline_consent_needs_someone_on_the_case(world, family, agency, csw):
+    case, _mother, _son = family
+    stranger = make_person(csw, "他人太郎", "タニンタロウ")
+    lead = client_of(world, Role.COMMUNITY_SOCIAL_WORKER)
+    for person in (None, stranger):
+        refused = lead.post(
+            url("referral_consent", case.pk), {**referral_data(person, agency), **consent_data()}
+        )
+        assert refused.status_code == 200
+        assert refused.context["form"].errors["person"]
+        assert REQUEST_TYPED in refused.content.decode()
+    assert not Consent.objects.exists()
+
+
+def test_inline_consent_is_not_found_for_whoever_may_not_refer_the_case(world, family, agency):
+    case, mother, _son = family
+    for role in (Role.MUNICIPAL_STAFF, Role.AGENCY_WORKER, Role.WELFARE_COMMISSIONER):
+        response = client_of(world, role).post(
+            url("referral_consent", case.pk), {**referral_data(mother, agency), **consent_data()}
+        )
+        assert response.status_code in (403, 404)
+    assert not Consent.objects.exists()
+
+
+def test_case_timeline_shows_the_original_call_and_the_referrals(world, family, agency, csw):
+    case, mother, _son = family
+    call = services.consultation_record(actor=csw, data=services.ConsultationInput(
+        channel="phone", description="近所の人から、母の様子が心配との電話", person_id=mother.pk,
+    ))  # fmt: skip
+    services.consultation_take_in(actor=csw, consultation=call, case=case)
+    consent = services.consent_record(
+        actor=csw, person=mother, scope="包括へ", method="written",
+        obtained_on=timezone.localdate(), agency=agency,
+    )  # fmt: skip
+    referral = services.referral_send(
+        actor=csw, case=case, agency=agency, person=mother, request=REQUEST_TYPED, consent=consent
+    )
+    page = client_of(world, Role.COMMUNITY_SOCIAL_WORKER).get(url("case_detail", case.pk))
+    entries = {(kind, item.pk) for kind, _when, item in page.context["timeline"]}
+    assert ("consultation", call.pk) in entries and ("referral", referral.pk) in entries
+    body = page.content.decode()
+    assert 'data-kind="consultation"' in body and "母の様子が心配との電話" in body
+    assert 'data-kind="referral"' in body and REQUEST_TYPED in body
+
+    api = client_of(world, Role.COMMUNITY_SOCIAL_WORKER).get(
+        f"/api/v1/consultation/cases/{case.pk}/activities"
+    )
+    kinds = {item["kind"]: item for item in api.json()["items"]}
+    assert kinds["consultation"]["text"] == "近所の人から、母の様子が心配との電話"
+    assert kinds["referral"]["text"] == REQUEST_TYPED
+    assert kinds["referral"]["agency_name"] == agency.name

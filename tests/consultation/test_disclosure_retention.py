@@ -25,7 +25,7 @@ from sasaeai.consultation.models import (
 )
 from sasaeai.core.fiscal import fiscal_year_of
 
-from .factories import actor_for, actor_of, make_agency, make_case, make_person
+from .factories import actor_for, actor_of, admin_actor_in, make_agency, make_case, make_person
 
 TODAY = timezone.localdate()
 
@@ -46,6 +46,11 @@ def _supported_person(world):
     user = world.user(Role.COMMUNITY_SOCIAL_WORKER)
     user.display_name = "相談 三恵"
     user.save(update_fields=["display_name"])
+    for supervisor in (Role.WELFARE_COUNCIL_STAFF, Role.MUNICIPAL_STAFF):
+        services.supervision_set(
+            actor=admin_actor_in(csw), supervisor_id=world.user(supervisor).pk,
+            worker_ids=[csw.user_id],
+        )  # fmt: skip
     person = make_person(csw, area_id=world.district.pk, sex="male")
     consultation = services.consultation_record(
         actor=csw,
@@ -54,6 +59,9 @@ def _supported_person(world):
             description="息子が外に出ない",
             person_id=person.pk,
             caller_name="近所の人",
+            about="neighbour",
+            subject_name="山田の息子",
+            subject_phone="048-999-0000",
         ),
     )
     case = services.consultation_take_in(actor=csw, consultation=consultation, title="8050世帯")
@@ -90,7 +98,7 @@ def _supported_person(world):
 
 def test_a_supervisor_exports_everything_recorded_about_a_person(world):
     person, case = _supported_person(world)
-    user = world.user(Role.WELFARE_COUNCIL_STAFF)  # supervises no one, is not on the case
+    user = world.user(Role.WELFARE_COUNCIL_STAFF)  # supervises the worker on the case
     response = world.client_for(user).get(
         reverse("consultation:disclosure_export", args=[person.pk])
     )
@@ -100,7 +108,7 @@ def test_a_supervisor_exports_everything_recorded_about_a_person(world):
     cells = _cells(book)
     for text in ("山田太郎", "息子が外に出ない", "近所の人", "8050世帯", "母の介護が必要", "自宅を訪問した",
                  "外出できる", "包括と共有", "介護保険の申請支援", "世帯の状況を共有", "申請に同行する",
-                 "相談 三恵", f"#{case.pk}"):  # fmt: skip
+                 "相談 三恵", f"#{case.pk}", "048-999-0000"):  # fmt: skip
         assert text in cells, text
     entry = AuditEntry.objects.get(
         action="export", subject_type="consultation.person", subject_id=str(person.pk)
@@ -130,6 +138,15 @@ def test_only_supervisors_may_export(world, role):
     client = world.client_for(world.user(role))
     for name in ("consultation:disclosure_export", "consultation:disclosure"):
         assert client.get(reverse(name, args=[person.pk])).status_code in (403, 404)
+    assert not AuditEntry.objects.filter(action="export", subject_id=str(person.pk)).exists()
+
+
+def test_a_supervisor_of_another_team_may_not_export_a_person_they_cannot_see(world):
+    person, _case = _supported_person(world)
+    other = world.add_member(world.tenant_a, "other-supervisor", Role.WELFARE_COUNCIL_STAFF)
+    client = world.client_for(other.user)
+    for name in ("consultation:disclosure_export", "consultation:disclosure"):
+        assert client.get(reverse(name, args=[person.pk])).status_code == 404
     assert not AuditEntry.objects.filter(action="export", subject_id=str(person.pk)).exists()
 
 
@@ -194,6 +211,7 @@ def test_expired_cases_are_anonymised_and_statistics_do_not_change(world):
     assert set(Task.objects.filter(case=case).values_list("title", flat=True)) == {retention.MARK}
     consultation = Consultation.objects.get(case=case)
     assert consultation.description == retention.MARK and consultation.caller_name == retention.MARK
+    assert (consultation.subject_name, consultation.subject_phone) == (retention.MARK, "")
     assert Referral.objects.get(case=case).request == retention.MARK
     assert Consent.objects.get(person=person).scope == retention.MARK
     assert case.conferences.get().summary == retention.MARK

@@ -437,3 +437,62 @@ def test_another_citys_administrator_finds_nothing(world, csw):
     response = client.get("/consultation/settings/")
     assert response.status_code == 200
     assert {t.tenant_id for t in response.context["tags"]} == {world.tenant_b.pk}
+
+
+def intake_post(world, **extra) -> dict:
+    return {
+        "received_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "channel": Channel.PHONE, "description": "隣の一人暮らしの方を最近見かけない",
+        "area": world.district.pk, **extra,
+    }  # fmt: skip
+
+
+def test_intake_asks_who_the_call_is_about_and_fills_the_person_form(world, csw, csw_client):
+    response = csw_client.post("/consultation/intake/new/", intake_post(
+        world, caller_name="佐藤", caller_relation="隣人", contact="048-111-2222",
+        about="neighbour", subject_name="鈴木一郎", subject_name_kana="スズキ イチロウ",
+        subject_address="桶川市若宮1-1", subject_phone="048-333-4444",
+    ))  # fmt: skip
+    consultation = Consultation.objects.get()
+    assert response.status_code == 302
+    assert (consultation.about, consultation.subject_name) == ("neighbour", "鈴木一郎")
+    page = csw_client.get(f"/consultation/intake/{consultation.pk}/")
+    # The duplicate search runs on the subject at once; its "new person" link carries them.
+    assert (
+        page.context["searched"]
+        and page.context["search_form"]["name_kana"].value() == "スズキ イチロウ"
+    )
+    link = f"/consultation/persons/new/?{page.context['prefill']}&intake={consultation.pk}"
+    form = csw_client.get(link).context["form"]
+    assert form.initial["name"] == "鈴木一郎" and form.initial["name_kana"] == "スズキ イチロウ"
+    assert form.initial["address"] == "桶川市若宮1-1" and form.initial["phone"] == "048-333-4444"
+    assert form.initial["area"] == str(world.district.pk)
+
+
+def test_a_call_about_the_caller_fills_the_person_form_with_the_caller(world, csw, csw_client):
+    csw_client.post("/consultation/intake/new/", intake_post(
+        world, caller_name="山田花子", contact="048-111-2222", about="self",
+    ))  # fmt: skip
+    consultation = Consultation.objects.get()
+    page = csw_client.get(f"/consultation/intake/{consultation.pk}/")
+    assert page.context["search_form"]["name"].value() == "山田花子"
+    form = csw_client.get(
+        f"/consultation/persons/new/?{page.context['prefill']}&intake={consultation.pk}"
+    ).context["form"]
+    assert form.initial["name"] == "山田花子" and form.initial["phone"] == "048-111-2222"
+
+
+def test_a_subject_name_for_a_call_about_the_caller_is_refused(world, csw_client):
+    response = csw_client.post("/consultation/intake/new/", intake_post(
+        world, caller_name="山田花子", about="self", subject_name="鈴木一郎",
+    ))  # fmt: skip
+    assert response.status_code == 200
+    assert response.context["form"].has_error("subject_name")
+    assert 'value="鈴木一郎"' in response.content.decode()  # what was typed is kept
+    assert not Consultation.objects.exists()
+
+
+def test_the_intake_page_shows_who_the_call_is_about(world, csw, csw_client):
+    consultation = record(csw, about="family", subject_name="山田太郎", caller_name="山田花子")
+    body = csw_client.get(f"/consultation/intake/{consultation.pk}/").content.decode()
+    assert 'data-testid="call-about"' in body and "山田太郎" in body

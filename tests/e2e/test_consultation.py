@@ -7,6 +7,11 @@ agency accepts, reports back and does its task; the worker closes the case; the 
 job puts the year's consultation count into the city's plan. On the way it checks who sees
 what: the commissioner only that the concern was received, each agency only its own person.
 
+A second scenario walks a call at the desk about a neighbour: intake says whom it is about,
+which fills the person form; the case's first referral is refused for want of consent; the
+consent is recorded inline on the referral form (htmx), the typed referral is kept and sent;
+the case timeline shows the call and the referral.
+
 Elements are found by form field names, data-testid and data-* attributes, URLs and the data
 typed here, never by the wording of the pages (which the translation may change).
 """
@@ -437,6 +442,143 @@ def test_an_8050_household_from_a_commissioners_concern_to_the_plan(
         assert Indicator.objects.filter(plan=plan, name=CONSULTATIONS_INDICATOR).exists()
         assert _indicator_actual(page, CONSULTATIONS_INDICATOR, year) == str(received_before + 1)
         assert _indicator_actual(page, CSW_INDICATOR, year) == str(csw_before + 1)
+
+    assert errors == []
+    assert outside == []
+
+
+# ---- a call about a neighbour: intake to a referral, with the consent recorded inline ------
+
+NEIGHBOUR_CALL = "E2ECALL 隣の一人暮らしの方を一週間見かけない。新聞がたまっている。"
+SUBJECT, SUBJECT_KANA = "検証 三郎", "ケンショウ サブロウ"
+SUBJECT_ADDRESS, SUBJECT_PHONE = "所沢市並木2-3-4（E2E）", "04-2900-7777"
+CALL_CASE_TITLE = "E2ECALL 検証三郎さんの見守り"
+CALL_REQUEST = "E2ECALL 安否の確認と、介護保険の申請の案内をお願いしたい。"
+CALL_SUMMARY = "E2ECALL 一人暮らし、80代。近所の方から連絡があった。"
+CALL_CONSENT = "E2ECALL 安否確認と介護保険の申請に必要な情報を地域包括支援センターと共有する。"
+
+
+def _desk_records_a_call_about_a_neighbour(page, base) -> int:
+    _switch_user(page, base, "tokorozawa-csw")
+    _consultation_home(page)
+    page.goto(f"{base}{reverse('consultation:consultation_new')}")
+    form = page.locator("main form")
+    form.locator("select[name=channel]").select_option(value="phone")
+    form.locator("[name=caller_name]").fill("近所 花子（E2E）")
+    form.locator("[name=caller_relation]").fill("隣人")
+    form.locator("[name=contact]").fill("04-2900-5555")
+    form.locator("select[name=about]").select_option(value="neighbour")
+    form.locator("[name=subject_name]").fill(SUBJECT)
+    form.locator("[name=subject_name_kana]").fill(SUBJECT_KANA)
+    form.locator("[name=subject_address]").fill(SUBJECT_ADDRESS)
+    form.locator("[name=subject_phone]").fill(SUBJECT_PHONE)
+    form.locator("[name=description]").fill(NEIGHBOUR_CALL)
+    area = form.locator("select[name=area] option").nth(1).get_attribute("value")
+    form.locator("select[name=area]").select_option(value=area)
+    _submit(form)
+    page.wait_for_url(re.compile(r"/consultation/intake/\d+/$"))
+    expect(page.get_by_test_id("call-about")).to_have_attribute("data-about", "neighbour")
+    return _pk(page.url, "/intake/")
+
+
+def _person_is_recorded_from_what_the_caller_said(page) -> Person:
+    """The duplicate search has already run on the neighbour; the person form is filled."""
+    expect(page.locator("form[role=search] [name=name_kana]")).to_have_value(SUBJECT_KANA)
+    expect(page.get_by_test_id("no-duplicates")).to_be_visible()
+    page.locator("#duplicates a[href*='/persons/new/']").click()
+    form = page.locator("main form")
+    expect(form.locator("[name=name]")).to_have_value(SUBJECT)
+    expect(form.locator("[name=name_kana]")).to_have_value(SUBJECT_KANA)
+    expect(form.locator("[name=address]")).to_have_value(SUBJECT_ADDRESS)
+    expect(form.locator("[name=phone]")).to_have_value(SUBJECT_PHONE)
+    form.locator("select[name=sex]").select_option(value="male")
+    _submit(form)
+    page.wait_for_url(re.compile(r"/consultation/intake/\d+/\?person=\d+"))
+    person = Person.objects.get(name=SUBJECT)
+    expect(page.get_by_test_id("chosen-person")).to_have_attribute("data-person", str(person.pk))
+    return person
+
+
+def _case_is_opened(page, person: Person) -> Case:
+    page.locator("[name=title]").fill(CALL_CASE_TITLE)
+    page.locator("button[name=mode][value=new]").click()
+    page.wait_for_url(re.compile(r"/consultation/cases/\d+/$"))
+    case = Case.objects.get(pk=_pk(page.url, "/cases/"))
+    expect(page.locator(f"[data-testid=case-person][data-person='{person.pk}']")).to_be_visible()
+    return case
+
+
+def _referral_refused_then_consent_recorded_inline_and_sent(page, person, care) -> Referral:
+    page.locator("#referrals > details > summary").click()
+    form = page.get_by_test_id("referral-form")
+    form.locator("select[name=person]").select_option(value=str(person.pk))
+    form.locator("select[name=agency]").select_option(value=str(care.pk))
+    form.locator("[name=request]").fill(CALL_REQUEST)
+    form.locator("[name=shared_summary]").fill(CALL_SUMMARY)
+    form.get_by_test_id("send-referral").click()
+    # Refused: no consent. The form comes back as typed, with the consent offered inline.
+    form = page.get_by_test_id("referral-form")
+    inline = form.get_by_test_id("inline-consent")
+    expect(inline).to_be_visible()
+    expect(form.locator("[name=request]")).to_have_value(CALL_REQUEST)
+    assert not Referral.objects.filter(person=person).exists()
+    # Recording it without saying what may be shared is refused too; nothing typed is lost.
+    inline.get_by_test_id("record-consent").click()
+    expect(form.get_by_test_id("inline-consent").locator(".errorlist")).to_have_count(1)
+    expect(form.locator("[name=request]")).to_have_value(CALL_REQUEST)
+    inline = form.get_by_test_id("inline-consent")
+    inline.locator("[name=consent-scope]").fill(CALL_CONSENT)
+    inline.locator("select[name=consent-method]").select_option(value="verbal")
+    expect(inline.locator("select[name=consent-agency]")).to_have_value(str(care.pk))
+    inline.get_by_test_id("record-consent").click()
+    expect(form.get_by_test_id("consent-recorded")).to_be_visible()
+    consent = Consent.objects.get(person=person)
+    expect(form.locator("select[name=consent]")).to_have_value(str(consent.pk))
+    expect(form.locator("[name=request]")).to_have_value(CALL_REQUEST)
+    expect(form.locator("[name=shared_summary]")).to_have_value(CALL_SUMMARY)
+    expect(form.get_by_test_id("inline-consent")).to_have_count(0)
+    # htmx swapped the form in place: the page is still the refused referral's.
+    assert page.url.endswith(
+        reverse("consultation:referral_new", args=[person.case_links.get().case_id])
+    )
+    form.get_by_test_id("send-referral").click()
+    page.wait_for_url(re.compile(r"/consultation/cases/\d+/(#referrals)?$"))
+    expect(page.locator("[data-testid=referral][data-status=sent]")).to_have_count(1)
+    referral = Referral.objects.get(person=person)
+    assert referral.consent == consent and referral.request == CALL_REQUEST
+    return referral
+
+
+def test_a_call_about_a_neighbour_to_a_referral_with_consent_recorded_inline(
+    live_server,
+    transactional_db,
+    browser_page,  # noqa: F811
+):
+    call_command("load_demo", verbosity=0)
+    tenant = Tenant.objects.get(code=CITY)
+    care = Agency.objects.get(tenant=tenant, name=CARE_CENTRE)
+    page, base = browser_page, live_server.url
+    outside, errors = [], []
+    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(base) else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    with _screenshot_on_failure(page):
+        call_pk = _desk_records_a_call_about_a_neighbour(page, base)
+        person = _person_is_recorded_from_what_the_caller_said(page)
+        case = _case_is_opened(page, person)
+        assert Consultation.objects.get(pk=call_pk).case_id == case.pk
+        referral = _referral_refused_then_consent_recorded_inline_and_sent(page, person, care)
+        # The case's timeline tells the story: the call first, then the referral.
+        timeline = page.locator("#timeline")
+        call = timeline.locator("[data-testid=timeline-entry][data-kind=consultation]")
+        expect(call).to_have_count(1)
+        expect(call).to_contain_text(NEIGHBOUR_CALL)
+        sent = timeline.locator("[data-testid=timeline-entry][data-kind=referral]")
+        expect(sent).to_have_count(1)
+        expect(sent).to_contain_text(CALL_REQUEST)
+        assert referral.case_id == case.pk
+        page.screenshot(path=str(ARTIFACTS / "consultation-call-timeline.png"), full_page=True)
 
     assert errors == []
     assert outside == []
