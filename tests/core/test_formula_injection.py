@@ -35,7 +35,7 @@ from sasaeai.core.tenancy import tenant_context
 from sasaeai.plans import planfile, workbook
 from sasaeai.plans import services as plan_services
 from tests.conftest import SYSTEM
-from tests.consultation.factories import actor_of, make_person
+from tests.consultation.factories import actor_of, admin_actor_in, make_person
 from tests.resources.factories import make_service
 
 LINK = '=HYPERLINK("http://x","y")'
@@ -144,6 +144,12 @@ def test_disclosure_export_writes_names_and_titles_as_text(world):
         ),
     )
     consultation_services.consultation_take_in(actor=csw, consultation=consultation, title=PLUS)
+    # The export follows the case's row rules: the exporting supervisor supervises the worker.
+    consultation_services.supervision_set(
+        actor=admin_actor_in(csw),
+        supervisor_id=world.user(Role.WELFARE_COUNCIL_STAFF).pk,
+        worker_ids=[csw.user_id],
+    )
     client = world.client_for(world.user(Role.WELFARE_COUNCIL_STAFF))
     response = client.get(reverse("consultation:disclosure_export", args=[person.pk]))
     assert response.status_code == 200
