@@ -103,7 +103,8 @@ def event_for(
         action=action,
         object_type=obj._meta.label_lower,
         object_id=str(obj.pk),
-        object_repr=str(obj),
+        # No str(obj): a record's label is its content (a person's name, a case title), and
+        # the log's readers may see which record was touched, never what it says.
         subject_type=subject._meta.label_lower,
         subject_id=str(subject.pk),
         tenant_id=getattr(obj, "tenant_id", None),
@@ -145,3 +146,17 @@ def audit_reads(
 
 def audit_event(actor: Actor, event: Event) -> AuditEntry:
     return audit_append(actor=actor, events=[event])[0]
+
+
+def audit_log_read(
+    actor: Actor, *, filters: dict, shown: int, action: Action | str = Action.READ
+) -> AuditEntry:
+    """Reading the audit log is itself audited: who searched for what, and how much they saw."""
+    return audit_event(
+        actor,
+        Event(
+            action=action,
+            object_type=AuditEntry._meta.label_lower,
+            detail={"filters": {k: str(v) for k, v in filters.items()}, "rows": shown},
+        ),
+    )
