@@ -59,8 +59,10 @@ def audit_append(*, actor: Actor, events: Sequence[Event]) -> list[AuditEntry]:
             previous_hash = entry.entry_hash
             entries.append(entry)
         _insert_without_returning(entries)
-        head.sequence, head.entry_hash = sequence, previous_hash
-        head.save(update_fields=["sequence", "entry_hash"])
+        if connection.vendor != "postgresql":
+            # On PostgreSQL the owner's insert trigger moves the head (audit.database).
+            head.sequence, head.entry_hash = sequence, previous_hash
+            head.save(update_fields=["sequence", "entry_hash"])
     return entries
 
 
@@ -80,6 +82,13 @@ def _insert_without_returning(entries: list[AuditEntry]) -> None:
 
 
 def _locked_head() -> ChainHead:
+    if connection.vendor == "postgresql":
+        # The application role may not lock (nor write) the head itself: the owner's
+        # function does, for the rest of this transaction.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT head_sequence, head_hash FROM audit_chain_head_lock()")
+            sequence, entry_hash = cursor.fetchone()
+        return ChainHead(pk=1, sequence=sequence, entry_hash=entry_hash)
     try:
         return ChainHead.objects.select_for_update().get(pk=1)
     except ChainHead.DoesNotExist:

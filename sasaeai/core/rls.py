@@ -6,17 +6,20 @@ Every concrete subclass of core.models.TenantScoped gets:
 - `maintenance`: all rows, for the migrating (owner) role only, and only while it has set
   `sasaeai.maintenance` (core.tenancy.all_tenants).
 The application role (settings.DATABASE_APP_ROLE), when it exists, is granted read and write
-on every table except the audit log, which it may only read and append to.
+on every table except the audit log, which it may only read and append to, and the audit
+chain head, which it may only read: the owner's trigger moves it (audit.database).
 """
 
 from django.apps import apps
 from django.conf import settings
 from django.db import connections
 
+from sasaeai.audit import database as audit_database
 from sasaeai.core.models import TenantScoped
 
 TENANT_EXPR = "NULLIF(current_setting('sasaeai.tenant_id', true), '')::bigint"
 APPEND_ONLY_TABLES = {"audit_auditentry"}
+OWNER_WRITTEN_TABLES = {"audit_chainhead"}
 
 
 def tenant_scoped_tables() -> list[tuple[str, bool]]:
@@ -49,7 +52,9 @@ def grant_statements(role: str, tables: list[str]) -> list[str]:
         f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}",
     ]
     for table in tables:
-        if table in APPEND_ONLY_TABLES:
+        if table in OWNER_WRITTEN_TABLES:
+            statements.extend(audit_database.app_role_statements(quoted))
+        elif table in APPEND_ONLY_TABLES:
             statements.append(f'GRANT SELECT, INSERT ON "{table}" TO {quoted}')
             statements.append(f'REVOKE UPDATE, DELETE, TRUNCATE ON "{table}" FROM {quoted}')
         else:
@@ -67,6 +72,9 @@ def apply(using: str = "default") -> None:
             if table in existing:
                 for statement in policy_statements(table, allows_null):
                     cursor.execute(statement)
+        if {"audit_auditentry", "audit_chainhead"} <= existing:
+            for statement in audit_database.chain_statements():
+                cursor.execute(statement)
     grant_app_role(using)
 
 
