@@ -63,7 +63,7 @@ def app_role_statements(quoted_role: str) -> list[str]:
     return [
         f"REVOKE ALL ON audit_chainhead FROM {quoted_role}",
         f"GRANT SELECT ON audit_chainhead TO {quoted_role}",
-        f"REVOKE ALL ON FUNCTION audit_entry_link() FROM PUBLIC",
-        f"REVOKE ALL ON FUNCTION audit_chain_head_lock() FROM PUBLIC",
+        "REVOKE ALL ON FUNCTION audit_entry_link() FROM PUBLIC",
+        "REVOKE ALL ON FUNCTION audit_chain_head_lock() FROM PUBLIC",
         f"GRANT EXECUTE ON FUNCTION audit_chain_head_lock() TO {quoted_role}",
     ]
