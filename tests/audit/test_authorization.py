@@ -116,3 +116,19 @@ def test_reading_the_audit_log_is_itself_audited(logged_world, url):
     assert entry.actor_username == "a-system_admin"
     assert entry.action in {Action.READ, Action.EXPORT}
     assert entry.detail["filters"]["username"] == "a-municipal_staff"
+
+
+def test_the_admin_page_of_an_entry_does_not_show_its_label(logged_world):
+    from sasaeai.accounts.policy import Actor
+    from sasaeai.audit.services import Event, audit_event
+
+    writer = Actor(user_id=None, username="legacy", tenant_id=logged_world.tenant_a.pk,
+                   membership_id=None, role=None)  # fmt: skip
+    entry = audit_event(writer, Event(action=Action.READ, object_type="consultation.person",
+                                      object_id="1", object_repr=PERSON_MARK))  # fmt: skip
+    entry = AuditEntry.objects.get(sequence=entry.sequence)
+    admin = logged_world.client_for(logged_world.user(Role.SYSTEM_ADMIN))
+    for url in ("/admin/audit/auditentry/", f"/admin/audit/auditentry/{entry.pk}/change/"):
+        response = admin.get(url)
+        assert response.status_code == 200
+        assert_no_content(response)
