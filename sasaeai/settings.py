@@ -65,6 +65,14 @@ if PRODUCTION:
         raise ImproperlyConfigured("SECRET_KEY must be at least 50 characters in production")
 else:
     SECRET_KEY = env_str("SECRET_KEY", "development-only-key-" + "x" * 40)
+# Keys the audit chain's entry hashes and signed checkpoints (audit.chain). Kept in the
+# environment, never in the database, so that the database owner cannot re-hash the log.
+if PRODUCTION:
+    AUDIT_HMAC_KEY = env_str("AUDIT_HMAC_KEY")
+    if len(AUDIT_HMAC_KEY) < 32:
+        raise ImproperlyConfigured("AUDIT_HMAC_KEY must be at least 32 characters in production")
+else:
+    AUDIT_HMAC_KEY = env_str("AUDIT_HMAC_KEY", "development-only-audit-key-" + "x" * 16)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")

@@ -174,11 +174,16 @@ def clean_database(server: dict, state: dict) -> None:
 # ---- the application -------------------------------------------------------------------------
 
 
+# One key for the whole run: the seeding and gunicorn append to the same audit chain.
+AUDIT_HMAC_KEY = secrets.token_urlsafe(48)
+
+
 def production_env(database_url: str, static_root: Path) -> dict:
     return {
         **os.environ,
         "SASAEAI_ENV": "production",
         "SECRET_KEY": secrets.token_urlsafe(60),
+        "AUDIT_HMAC_KEY": AUDIT_HMAC_KEY,
         "REDIS_URL": os.environ.get("SMOKE_REDIS_URL", "redis://127.0.0.1:6379/0"),
         "ALLOWED_HOSTS": HOST,
         "DATABASE_URL": database_url,

@@ -3,6 +3,7 @@ from django.db.models import QuerySet
 from sasaeai.accounts import policy
 from sasaeai.accounts.models import Membership, User
 from sasaeai.core.models import Area
+from sasaeai.core.tenancy import tenant_context
 from sasaeai.core.text import normalize_for_search
 
 
@@ -20,14 +21,20 @@ def membership_for(*, user_id: int, tenant_id: int) -> Membership | None:
 
 
 def district_area_ids(membership: Membership) -> frozenset[int]:
-    """The membership's districts and every area beneath them (one query for the tree)."""
-    roots = set(membership.areas.values_list("id", flat=True))
-    if not roots:
-        return frozenset()
+    """The membership's districts and every area beneath them (one query for the tree).
+
+    Read in the membership's tenant: the actor is built before the request's tenant is set,
+    and row-level security hides areas when no tenant is set.
+    """
+    with tenant_context(membership.tenant_id):
+        roots = set(membership.areas.values_list("id", flat=True))
+        if not roots:
+            return frozenset()
+        rows = list(
+            Area.objects.filter(tenant_id=membership.tenant_id).values_list("id", "parent_id")
+        )
     children: dict[int, list[int]] = {}
-    for area_id, parent_id in Area.objects.filter(tenant_id=membership.tenant_id).values_list(
-        "id", "parent_id"
-    ):
+    for area_id, parent_id in rows:
         children.setdefault(parent_id, []).append(area_id)
     found, stack = set(), list(roots)
     while stack:

@@ -19,6 +19,8 @@ class AuditEntryAdmin(PolicyAdmin):
     ]
     list_filter = ["action", "object_type"]
     search_fields = ["actor_username", "object_id", "subject_id"]
+    # Older entries may carry a record's label (a name, a title): never shown, see audit.views.
+    exclude = ["object_repr"]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         return admin.ModelAdmin.change_view(self, request, object_id, form_url, extra_context)

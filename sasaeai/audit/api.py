@@ -5,6 +5,7 @@ from ninja.pagination import paginate
 
 from sasaeai.accounts import policy
 from sasaeai.audit import selectors
+from sasaeai.audit.services import audit_log_read
 from sasaeai.core.pagination import BoundedLimitOffsetPagination
 
 router = Router(tags=["audit"])
@@ -18,7 +19,6 @@ class EntryOut(Schema):
     action: str
     object_type: str
     object_id: str
-    object_repr: str
     subject_type: str
     subject_id: str
     ip_address: str | None
@@ -31,9 +31,22 @@ class EntryFilter(Schema):
     action: str = ""
 
 
+class AuditedPagination(BoundedLimitOffsetPagination):
+    """Records the read of the page actually returned: reading the log is audited too."""
+
+    def paginate_queryset(self, queryset, pagination, request, **params):
+        page = super().paginate_queryset(queryset, pagination, request, **params)
+        filters = {k: v for k, v in params["filters"].dict().items() if v}
+        audit_log_read(request.actor, filters=filters, shown=len(page["items"]))
+        return page
+
+
 @router.get("/entries", response=list[EntryOut])
-@paginate(BoundedLimitOffsetPagination)
+@paginate(AuditedPagination)
 def list_entries(request, filters: Query[EntryFilter]):
-    """Who did what to whose record: filter by subject to answer "who looked at this person?"."""
+    """Who did what to whose record: filter by subject to answer "who looked at this person?".
+
+    Entries name the record (type and id), never its content.
+    """
     policy.require(request.actor, "audit.view_log")
     return selectors.entries_visible_to(request.actor, **filters.dict())

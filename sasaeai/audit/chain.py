@@ -1,15 +1,28 @@
-"""The hash chain of the audit log: how an entry's hash is made, and how the chain is checked."""
+"""The hash chain of the audit log: how an entry's hash is made, and how the chain is checked.
+
+Each entry's hash is an HMAC-SHA-256 under settings.AUDIT_HMAC_KEY, a key held in the
+environment and never in the database: whoever can write the tables (the owner, a restored
+dump) but lacks the key cannot re-hash an altered chain so that it verifies again. A signed
+checkpoint (last sequence and hash) kept outside the database detects a removed tail.
+"""
 
 import hashlib
+import hmac
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
+
 GENESIS_HASH = "0" * 64
 
 
+def _key() -> bytes:
+    return settings.AUDIT_HMAC_KEY.encode()
+
+
 def entry_digest(entry) -> str:
-    """SHA-256 over the previous hash and every recorded field, in a fixed canonical form."""
+    """HMAC-SHA-256 over the previous hash and every recorded field, in a canonical form."""
     payload = {
         "sequence": entry.sequence,
         "occurred_at": entry.occurred_at.isoformat(),
@@ -28,7 +41,33 @@ def entry_digest(entry) -> str:
         "previous_hash": entry.previous_hash,
     }
     canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hmac.new(_key(), canonical.encode(), hashlib.sha256).hexdigest()
+
+
+def checkpoint_signature(sequence: int, entry_hash: str, created_at: str) -> str:
+    message = f"sasaeai-audit-checkpoint:{sequence}:{entry_hash}:{created_at}"
+    return hmac.new(_key(), message.encode(), hashlib.sha256).hexdigest()
+
+
+def checkpoint_make(sequence: int, entry_hash: str, created_at: str) -> dict:
+    return {
+        "sequence": sequence,
+        "entry_hash": entry_hash,
+        "created_at": created_at,
+        "signature": checkpoint_signature(sequence, entry_hash, created_at),
+    }
+
+
+def checkpoint_is_authentic(checkpoint: dict) -> bool:
+    try:
+        expected = checkpoint_signature(
+            int(checkpoint["sequence"]),
+            str(checkpoint["entry_hash"]),
+            str(checkpoint["created_at"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        return False
+    return hmac.compare_digest(expected, str(checkpoint.get("signature", "")))
 
 
 @dataclass(frozen=True)

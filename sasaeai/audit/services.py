@@ -59,8 +59,10 @@ def audit_append(*, actor: Actor, events: Sequence[Event]) -> list[AuditEntry]:
             previous_hash = entry.entry_hash
             entries.append(entry)
         _insert_without_returning(entries)
-        head.sequence, head.entry_hash = sequence, previous_hash
-        head.save(update_fields=["sequence", "entry_hash"])
+        if connection.vendor != "postgresql":
+            # On PostgreSQL the owner's insert trigger moves the head (audit.database).
+            head.sequence, head.entry_hash = sequence, previous_hash
+            head.save(update_fields=["sequence", "entry_hash"])
     return entries
 
 
@@ -80,6 +82,13 @@ def _insert_without_returning(entries: list[AuditEntry]) -> None:
 
 
 def _locked_head() -> ChainHead:
+    if connection.vendor == "postgresql":
+        # The application role may not lock (nor write) the head itself: the owner's
+        # function does, for the rest of this transaction.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT head_sequence, head_hash FROM audit_chain_head_lock()")
+            sequence, entry_hash = cursor.fetchone()
+        return ChainHead(pk=1, sequence=sequence, entry_hash=entry_hash)
     try:
         return ChainHead.objects.select_for_update().get(pk=1)
     except ChainHead.DoesNotExist:
@@ -103,7 +112,8 @@ def event_for(
         action=action,
         object_type=obj._meta.label_lower,
         object_id=str(obj.pk),
-        object_repr=str(obj),
+        # No str(obj): a record's label is its content (a person's name, a case title), and
+        # the log's readers may see which record was touched, never what it says.
         subject_type=subject._meta.label_lower,
         subject_id=str(subject.pk),
         tenant_id=getattr(obj, "tenant_id", None),
@@ -145,3 +155,17 @@ def audit_reads(
 
 def audit_event(actor: Actor, event: Event) -> AuditEntry:
     return audit_append(actor=actor, events=[event])[0]
+
+
+def audit_log_read(
+    actor: Actor, *, filters: dict, shown: int, action: Action | str = Action.READ
+) -> AuditEntry:
+    """Reading the audit log is itself audited: who searched for what, and how much they saw."""
+    return audit_event(
+        actor,
+        Event(
+            action=action,
+            object_type=AuditEntry._meta.label_lower,
+            detail={"filters": {k: str(v) for k, v in filters.items()}, "rows": shown},
+        ),
+    )

@@ -7,13 +7,13 @@ from sasaeai.accounts import policy
 from sasaeai.audit import selectors
 from sasaeai.audit.forms import AuditFilterForm
 from sasaeai.audit.models import Action
-from sasaeai.audit.services import Event, audit_event
+from sasaeai.audit.services import audit_log_read
 from sasaeai.core.csvio import write_csv
 
 PAGE_SIZE = 100
 EXPORT_LIMIT = 100_000
 EXPORT_HEADER = [
-    "連番", "日時", "利用者", "役割", "操作", "対象種別", "対象ID", "対象", "本人種別", "本人ID",
+    "連番", "日時", "利用者", "役割", "操作", "対象種別", "対象ID", "本人種別", "本人ID",
     "IPアドレス", "ハッシュ",
 ]  # fmt: skip
 
@@ -28,8 +28,9 @@ def _filtered(request):
 
 def entry_list(request):
     policy.require(request.actor, "audit.view_log")
-    form, entries, _filters = _filtered(request)
+    form, entries, filters = _filtered(request)
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    audit_log_read(request.actor, filters=filters, shown=len(page.object_list))
     return render(request, "audit/entry_list.html", {"form": form, "page": page})
 
 
@@ -47,7 +48,6 @@ def entry_export(request):
             e.action,
             e.object_type,
             e.object_id,
-            e.object_repr,
             e.subject_type,
             e.subject_id,
             e.ip_address,
@@ -55,15 +55,7 @@ def entry_export(request):
         ]
         for e in entries[:EXPORT_LIMIT]
     ]
-    audit_event(
-        request.actor,
-        Event(
-            action=Action.EXPORT,
-            object_type="audit.auditentry",
-            object_repr=str(len(rows)),
-            detail={"filters": {k: str(v) for k, v in filters.items()}, "rows": len(rows)},
-        ),
-    )
+    audit_log_read(request.actor, filters=filters, shown=len(rows), action=Action.EXPORT)
     response = HttpResponse(
         write_csv(EXPORT_HEADER, rows, encoding=encoding),
         content_type=f"text/csv; charset={'Shift_JIS' if encoding == 'cp932' else 'utf-8'}",

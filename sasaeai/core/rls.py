@@ -1,34 +1,76 @@
-"""PostgreSQL row-level security for every tenant-scoped table, applied after each migrate.
+"""PostgreSQL row-level security for every tenant-related table, applied after each migrate.
 
-Every concrete subclass of core.models.TenantScoped gets:
+Defence in depth against query mistakes (a forgotten filter, a raw query), not against an
+attacker who runs SQL as the application role: that role sets `sasaeai.tenant_id` itself.
+
+Every concrete subclass of core.models.TenantScoped, and every many-to-many table hanging
+off one (checked through its parent's tenant, `link_tables`), gets:
 - ENABLE and FORCE ROW LEVEL SECURITY (FORCE so the owner is bound too);
 - `tenant_isolation`: rows of the tenant in `sasaeai.tenant_id` only, none when it is unset;
 - `maintenance`: all rows, for the migrating (owner) role only, and only while it has set
   `sasaeai.maintenance` (core.tenancy.all_tenants).
 The application role (settings.DATABASE_APP_ROLE), when it exists, is granted read and write
-on every table except the audit log, which it may only read and append to.
+on every table except the audit log, which it may only read and append to, and the audit
+chain head, which it may only read: the owner's trigger moves it (audit.database).
 """
 
 from django.apps import apps
 from django.conf import settings
 from django.db import connections
 
+from sasaeai.audit import database as audit_database
 from sasaeai.core.models import TenantScoped
 
 TENANT_EXPR = "NULLIF(current_setting('sasaeai.tenant_id', true), '')::bigint"
 APPEND_ONLY_TABLES = {"audit_auditentry"}
+OWNER_WRITTEN_TABLES = {"audit_chainhead"}
+
+
+# Django's own bookkeeping, written by `migrate` (the owner) and only read by the application.
+READ_ONLY_TABLES = {"django_migrations", "django_content_type", "auth_permission"}
+
+
+def _is_tenant_scoped(model) -> bool:
+    return issubclass(model, TenantScoped) and not model._meta.proxy and model._meta.managed
 
 
 def tenant_scoped_tables() -> list[tuple[str, bool]]:
     return [
         (model._meta.db_table, model.rls_allows_null_tenant)
         for model in apps.get_models()
-        if issubclass(model, TenantScoped) and not model._meta.proxy and model._meta.managed
+        if _is_tenant_scoped(model)
     ]
 
 
-def policy_statements(table: str, allows_null_tenant: bool) -> list[str]:
-    check = f"tenant_id = {TENANT_EXPR}"
+def link_tables() -> list[tuple[str, str, str]]:
+    """Many-to-many tables that hang off a tenant-scoped model: (table, column, parent table).
+
+    They have no tenant_id of their own; a row belongs to its parent's tenant.
+    """
+    links = []
+    for model in apps.get_models():
+        for field in model._meta.local_many_to_many:
+            through = field.remote_field.through
+            if not through._meta.auto_created:
+                continue
+            for fk in (field.m2m_field_name(), field.m2m_reverse_field_name()):
+                parent = through._meta.get_field(fk).related_model
+                if _is_tenant_scoped(parent):
+                    column = through._meta.get_field(fk).column
+                    links.append((through._meta.db_table, column, parent._meta.db_table))
+                    break
+    return links
+
+
+def link_check(table: str, column: str, parent: str) -> str:
+    return (
+        f'EXISTS (SELECT 1 FROM "{parent}" p WHERE p.id = "{table}"."{column}" '
+        f"AND p.tenant_id = {TENANT_EXPR})"
+    )
+
+
+def policy_statements(table: str, allows_null_tenant: bool, check: str | None = None) -> list[str]:
+    check = check or f"tenant_id = {TENANT_EXPR}"
     write_check = f"(tenant_id IS NULL OR {check})" if allows_null_tenant else check
     return [
         f'ALTER TABLE "{table}" ENABLE ROW LEVEL SECURITY',
@@ -49,7 +91,12 @@ def grant_statements(role: str, tables: list[str]) -> list[str]:
         f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}",
     ]
     for table in tables:
-        if table in APPEND_ONLY_TABLES:
+        if table in READ_ONLY_TABLES:
+            statements.append(f'GRANT SELECT ON "{table}" TO {quoted}')
+            statements.append(f'REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON "{table}" FROM {quoted}')
+        elif table in OWNER_WRITTEN_TABLES:
+            statements.extend(audit_database.app_role_statements(quoted))
+        elif table in APPEND_ONLY_TABLES:
             statements.append(f'GRANT SELECT, INSERT ON "{table}" TO {quoted}')
             statements.append(f'REVOKE UPDATE, DELETE, TRUNCATE ON "{table}" FROM {quoted}')
         else:
@@ -67,6 +114,13 @@ def apply(using: str = "default") -> None:
             if table in existing:
                 for statement in policy_statements(table, allows_null):
                     cursor.execute(statement)
+        for table, column, parent in link_tables():
+            if table in existing:
+                for statement in policy_statements(table, False, link_check(table, column, parent)):
+                    cursor.execute(statement)
+        if {"audit_auditentry", "audit_chainhead"} <= existing:
+            for statement in audit_database.chain_statements():
+                cursor.execute(statement)
     grant_app_role(using)
 
 

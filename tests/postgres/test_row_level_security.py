@@ -90,3 +90,19 @@ def test_app_role_can_append_a_login_entry_before_a_tenant_is_chosen(world, app_
         assert cursor.fetchone() == (0,)  # written, but not readable without a tenant
         cursor.execute("RESET ROLE")
     assert AuditEntry.objects.filter(action="login_failed", tenant__isnull=True).exists()
+
+
+def test_area_limited_member_keeps_their_districts_as_the_app_role(world, app_role):
+    """The actor is built before the request's tenant is set: its areas are read in the
+    membership's own tenant, or row-level security would hide them (and the commissioner
+    would see nothing of their district in production)."""
+    from sasaeai.accounts.selectors import district_area_ids
+
+    membership = world.members[Role.WELFARE_COMMISSIONER]
+    expected = district_area_ids(membership)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL ROLE sasaeai_app")
+        as_app = district_area_ids(membership)
+        cursor.execute("RESET ROLE")
+    assert expected == {world.district.pk, world.sub_district.pk}
+    assert as_app == expected
