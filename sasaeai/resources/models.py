@@ -294,14 +294,14 @@ class ScheduleException(TenantScoped):
 
 
 class TileSource(models.TextChoices):
-    GSI = "gsi", _("GSI tiles (地理院タイル)")
+    GSI = "gsi", _("GSI tiles (地理院タイル): needs the internet")
     CUSTOM = "custom", _("internal tile server")
     NONE = "none", _("no tiles: plain background with area boundaries")
 
 
 class MapSettings(TenantScoped):
     tile_source = models.CharField(
-        _("tile source"), max_length=10, choices=TileSource.choices, default=TileSource.GSI
+        _("tile source"), max_length=10, choices=TileSource.choices, default=TileSource.NONE
     )
     tile_url = models.CharField(_("tile URL template"), max_length=300, blank=True)
     attribution = models.CharField(_("attribution"), max_length=300, blank=True)
