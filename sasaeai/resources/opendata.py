@@ -65,7 +65,12 @@ from sasaeai.resources.models import (
     ServiceAtLocation,
     ServiceStatus,
 )
-from sasaeai.resources.schedules import ScheduleParseError, parse_schedule_text, weekday_mask
+from sasaeai.resources.schedules import (
+    ScheduleParseError,
+    parse_schedule_text,
+    weekday_mask,
+    with_note,
+)
 from sasaeai.resources.search import fold, service_search_text
 
 ERROR, FIXED, SKIPPED, WARNING = "error", "fixed", "skipped", "warning"
@@ -997,6 +1002,9 @@ class _RowReader:
                 "Line %(line)d: the opening days and hours cannot be read (%(reason)s)."
             ) % {"line": line, "reason": error}, ERROR)  # fmt: skip
             return []
+        # The note's own hours (「土曜日は18時まで」) replace those days' hours; the note
+        # itself is kept on every rule and shown on the place page as written.
+        rules = with_note(rules, note.value)
         return [dataclasses.replace(rule, notes=note.value) for rule in rules]
 
     # ----------------------------------------------------------------- the rest

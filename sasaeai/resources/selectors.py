@@ -330,8 +330,13 @@ def next_meetings(service: Service, now: datetime | None = None) -> dict:
     now = timezone.localtime(now or timezone.now())
     rules = list(service.schedules.all())
     exceptions = list(service.schedule_exceptions.all())
+    state = schedules.open_state(rules, exceptions, now)
     return {
-        "open_now": schedules.is_open_at(rules, exceptions, now),
+        "state": state,
+        "open_now": state == "open",
+        # The source's own words (利用可能日時特記事項), shown as written whatever was read.
+        "notes": list(dict.fromkeys(rule.notes for rule in rules if rule.notes)),
+        "hours_unknown": any(r.opens_at is None and r.closes_at is None for r in rules),
         "next": schedules.next_occurrence(rules, exceptions, now),
         "this_week": schedules.this_week(rules, exceptions, now.date()),
         "rules": [schedules.describe(rule) for rule in rules],

@@ -131,9 +131,7 @@ def _filters(form: PlaceSearchForm, tenant: Tenant) -> tuple[selectors.PlaceFilt
 def _search_form(request, tenant: Tenant) -> PlaceSearchForm:
     areas = Area.objects.filter(tenant_id=tenant.pk, kind=AreaKind.DISTRICT).only("name")
     # Always bound: no parameters at all is a valid search for everything.
-    return PlaceSearchForm(
-        request.GET, categories=selectors.categories_of(tenant.pk), areas=areas
-    )
+    return PlaceSearchForm(request.GET, categories=selectors.categories_of(tenant.pk), areas=areas)
 
 
 def _marker(place: selectors.Place, tenant: Tenant) -> dict:

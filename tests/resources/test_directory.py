@@ -9,7 +9,6 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from sasaeai.accounts.models import Role
-
 from sasaeai.core.tenancy import tenant_context
 from sasaeai.resources import selectors
 from sasaeai.resources.models import MapSettings, Proposal, ScheduleException, Service
@@ -280,3 +279,17 @@ def test_map_settings_page_says_gsi_tiles_need_the_internet(world):
     assert page.status_code == 200
     assert MapSettings().tile_source == "none"
     assert "インターネット" in page.content.decode()
+
+
+def test_place_page_never_says_open_for_a_day_without_hours_and_shows_the_note(world):
+    service = make_service(
+        world.tenant_a, "若宮公民館", schedules=(("WEEKLY", "MO,TU,WE,TH,FR,SA,SU", None, None),)
+    )
+    service.schedules.update(notes="土日祝18時まで")
+    url = f"/map/{world.tenant_a.code}/places/{service.uid}/"
+    page = Client().get(url)
+    hours = page.content.decode().split('data-testid="hours"')[1].split("</dd>")[0]
+    assert page.context["hours"]["state"] == "unknown"
+    assert "今開いている" not in hours and "今は閉まっています" not in hours
+    assert "土日祝18時まで" in hours
+    assert names(search(world.tenant_a, open_now=True)) == []

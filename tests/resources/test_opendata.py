@@ -4,6 +4,7 @@ Fixture files: tests/fixtures/opendata/ (README.md there says where each row com
 Assertions are on problem codes, lines, columns and severities, never on message text.
 """
 
+import csv
 import dataclasses
 import io
 from datetime import time
@@ -766,3 +767,28 @@ def test_command_fails_on_errors_and_saves_nothing(world):
     with pytest.raises(CommandError):
         call_command("import_resources", str(FIXTURES / CARE_CURRENT), "--tenant", "999999")
     assert counts() == before
+
+
+def public_file(*rows: dict) -> bytes:
+    """A 公共施設一覧 (正式版) file with the fixture's header and the given cells."""
+    header = data_of(PUBLIC).decode("utf-8-sig").splitlines()[0].split(",")
+    base = {"全国地方公共団体コード": "112097", "地方公共団体名": "埼玉県桶川市",
+            "所在地_連結表記": "埼玉県桶川市若宮1丁目5-9", "緯度": "35.999", "経度": "139.5506"}  # fmt: skip
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=header, lineterminator="\r\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({**base, **row})
+    return out.getvalue().encode("utf-8")
+
+
+def test_a_note_with_hours_for_saturday_is_read_into_the_rules(world):
+    parsed = read(world, public_file({
+        "ID": "N1", "名称": "若宮公民館", "利用可能曜日": "月火水木金土", "開始時間": "9:00",
+        "終了時間": "21:00", "利用可能日時特記事項": "土曜日は18時まで",
+    }))  # fmt: skip
+    assert not parsed.has_errors
+    [hall] = parsed.records
+    hours = {(r.byday, r.opens_at, r.closes_at) for r in hall.schedules}
+    assert hours == {("MO,TU,WE,TH,FR", time(9), time(21)), ("SA", time(9), time(18))}
+    assert all(rule.notes == "土曜日は18時まで" for rule in hall.schedules)
