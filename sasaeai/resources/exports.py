@@ -318,7 +318,9 @@ def _facility_row(tenant: Tenant, service: Service, sal, rules) -> list[object]:
         own = list(place.phones.all())
         if own:
             number, extension = own[0].number, own[0].extension
-    opens, closes = _hours(rules) if rules else ("", "")
+    days = _weekdays(rules) if rules else ""
+    # Hours without days cannot be read back (第2水曜…): the note column says them in full.
+    opens, closes = _hours(rules) if days else ("", "")
     return [
         tenant.code,
         str(sal.uid if sal else service.uid),
@@ -339,7 +341,7 @@ def _facility_row(tenant: Tenant, service: Service, sal, rules) -> list[object]:
         extension,
         org.corporate_number if org else "",
         org.name if org else "",
-        _weekdays(rules) if rules else "",
+        days,
         opens,
         closes,
         " / ".join(filter(None, (hsds.schedule_text(rule) for rule in rules))),

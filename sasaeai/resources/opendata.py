@@ -574,7 +574,14 @@ def _nfkc(value: str) -> str:
 
 
 def _clean(value: str | None) -> str:
-    return (value or "").strip().replace("\r\n", "\n").replace("\r", "\n")
+    text = (value or "").strip()
+    if text[:1] == "'" and text[1:2] in _FORMULA_SIGNS:
+        # Exports (ours among them) write '=… so that spreadsheets keep it as text.
+        text = text[1:]
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+_FORMULA_SIGNS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _choose_column_set(header: list[str]) -> tuple[ColumnSet | None, ColumnSet, list[str]]:
@@ -1429,7 +1436,11 @@ def _make_plan(parsed: ParsedFile, tenant_id: int) -> _Plan:
     added: list[_Step] = []
     changed: list[_Step] = []
     unchanged = 0
+    own = _own_records(tenant_id, parsed.records)
     for record in parsed.records:
+        if record.key in own:
+            unchanged += 1  # the directory is this row's source: nothing to take from it
+            continue
         term_name, term_kana = terms.get(record.category, ("", ""))
         service = existing.services.get(record.key)
         location = existing.locations.get(record.key)
@@ -1457,13 +1468,42 @@ def _make_plan(parsed: ParsedFile, tenant_id: int) -> _Plan:
         else:
             unchanged += 1
     present = {record.key for record in parsed.records} | parsed.held_keys
+    exported = set(own.values())
     removed = [
         service
         for key, service in existing.services.items()
         if key not in present
+        and service["id"] not in exported
         and not (service["status"] == ServiceStatus.INACTIVE and not service["is_published"])
     ]
     return _Plan(parsed.dataset, added, changed, removed, unchanged, existing, new_organizations)
+
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _own_records(tenant_id: int, records: list[Record]) -> dict[str, int]:
+    """Key → service id for rows of the platform's own export (places.csv), whose ID is the
+    id of one of the tenant's services at a location (or of a service without one).
+
+    Such a row describes a record this directory already holds, from whatever source; it is
+    neither added again nor does its absence of a dataset key unpublish anything, so that
+    exporting and importing the file again changes nothing.
+    """
+    ids: dict[str, str] = {}
+    for record in records:
+        identifier = record.key.split(":", 2)[-1].lower()
+        if _UUID.fullmatch(identifier):
+            ids[identifier] = record.key
+    found: dict[str, int] = {}
+    uids = list(ids)
+    for part in _chunks(uids, 500):
+        for model, column in ((ServiceAtLocation, "service_id"), (Service, "id")):
+            for uid, service_id in model.objects.filter(
+                tenant_id=tenant_id, uid__in=part
+            ).values_list("uid", column):
+                found[ids[str(uid)]] = service_id
+    return found
 
 
 def _search_text_function():

@@ -4,6 +4,7 @@ Fixture files: tests/fixtures/opendata/ (README.md there says where each row com
 Assertions are on problem codes, lines, columns and severities, never on message text.
 """
 
+import codecs
 import csv
 import dataclasses
 import io
@@ -19,7 +20,7 @@ from sasaeai.accounts.policy import Actor
 from sasaeai.audit.models import AuditEntry
 from sasaeai.core import services as core_services
 from sasaeai.core.models import AreaKind
-from sasaeai.resources import opendata
+from sasaeai.resources import exports, opendata
 from sasaeai.resources.categories import ensure_default_categories
 from sasaeai.resources.models import (
     Category,
@@ -35,6 +36,7 @@ from sasaeai.resources.models import (
 from sasaeai.resources.opendata_sample import generate_open_data_csv
 from sasaeai.resources.search import fold
 from tests.conftest import SYSTEM, square
+from tests.resources.factories import make_service
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "opendata"
 CARE_CURRENT = "care_service_current_utf8bom_crlf.csv"
@@ -792,3 +794,41 @@ def test_a_note_with_hours_for_saturday_is_read_into_the_rules(world):
     hours = {(r.byday, r.opens_at, r.closes_at) for r in hall.schedules}
     assert hours == {("MO,TU,WE,TH,FR", time(9), time(21)), ("SA", time(9), time(18))}
     assert all(rule.notes == "土曜日は18時まで" for rule in hall.schedules)
+
+
+def formula_safe(csv_bytes: bytes) -> bytes:
+    """What the exporter writes once cells are made formula-safe: '=… for =…, +…, -…, @…."""
+    text = csv_bytes.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    for row in rows:
+        writer.writerow(["'" + c if c[:1] in ("=", "+", "-", "@") else c for c in row])
+    return codecs.BOM_UTF8 + out.getvalue().encode("utf-8")
+
+
+def directory_state():
+    return sorted(
+        Service.objects.values_list(
+            "name", "description", "is_published", "status", "source_key", "version"
+        )
+    ), {model.__name__: model.objects.count() for model in MODELS[:7]}
+
+
+@pytest.mark.parametrize("made_safe", [False, True])
+def test_reimporting_the_platforms_own_export_changes_nothing(world, made_safe):
+    apply(world, PUBLIC)
+    make_service(world.tenant_a, "子ども食堂ひまわり", description="=1+1 ではありません")
+    before = directory_state()
+    exported = exports.open_data_csv(world.tenant_a)
+    data = formula_safe(exported) if made_safe else exported
+    diff = opendata.preview_import(read(world, data), tenant_id=world.tenant_a.pk)
+    assert (diff.counts["added"], diff.counts["changed"], diff.counts["removed"]) == (0, 0, 0)
+    apply(world, data)
+    assert directory_state() == before
+
+
+def test_a_leading_apostrophe_before_a_formula_sign_is_taken_off(world):
+    parsed = read(world, public_file({"ID": "Q1", "名称": "'=若宮公民館", "説明": "'-ひとこと"}))
+    [hall] = parsed.records
+    assert hall.name == "=若宮公民館" and hall.description == "-ひとこと"
