@@ -327,7 +327,7 @@ def _facility_row(tenant: Tenant, service: Service, sal, rules) -> list[object]:
         f"{tenant.prefecture}{tenant.name}",
         service.name,
         to_katakana(service.alternate_name),
-        "",
+        service.name_en,
         "",
         _full_address(tenant, place) if place else "",
         (place.prefecture or tenant.prefecture) if place and place.address else "",

@@ -139,6 +139,8 @@ class Service(TenantScoped):
     )
     name = models.CharField(_("name"), max_length=200)
     alternate_name = models.CharField(_("name (kana)"), max_length=200, blank=True)
+    # 名称_英字 / 名称_英語 of the open data.
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
     description = models.TextField(_("description"), blank=True)
     url = models.URLField(_("web page"), blank=True)
     email = models.EmailField(_("email"), blank=True)

@@ -144,6 +144,7 @@ FIELD_OF = {
     "介護サービス事業所名称_カナ": "kana",
     "施設名称_カナ": "kana",
     "名称_英語": "name_en",
+    "名称_英字": "name_en",
     "介護サービス事業所名称_英字": "name_en",
     "名称_通称": "alias",
     "介護サービスの種類": "kind",
@@ -185,6 +186,39 @@ FIELD_OF = {
     "URL": "url",
     "アクセス方法": "access",
     "バリアフリー情報": "barrier_free",
+    # Accessibility columns real files carry (AED, 公衆トイレ and extended 公共施設 files):
+    # a yes/no or a count. 段差「の有無」 is left out, as "有" there would mean steps.
+    **dict.fromkeys(
+        (
+            "車椅子対応",
+            "車椅子利用可",
+            "車椅子利用可否",
+            "車いす対応",
+            "車いす利用可",
+            "段差なし",
+            "スロープ",
+            "スロープの有無",
+            "バリアフリー対応",
+        ),
+        "a11y:step_free",
+    ),
+    **dict.fromkeys(
+        (
+            "多目的トイレ",
+            "多目的トイレの有無",
+            "多機能トイレ",
+            "多機能トイレの有無",
+            "バリアフリートイレ",
+            "バリアフリートイレ数",
+            "車椅子使用者用トイレ",
+            "車椅子使用者用トイレ有無",
+            "だれでもトイレ",
+            "オストメイト対応トイレ",
+            "オストメイト設置数",
+        ),
+        "a11y:accessible_toilet",
+    ),
+    **dict.fromkeys(("駐車場", "駐車場の有無", "駐車場情報", "障害者用駐車場"), "a11y:parking"),
     "受入年齢": "ages",
     "診療科目": "departments",
     "時間外における対応": "after_hours",
@@ -208,7 +242,6 @@ KNOWN_UNUSED = frozenset(
         "認可等年月日",
         "一時預かりの有無",
         "病児保育の有無",
-        "駐車場情報",
         "病床数",
         "標高",
         "画像",
@@ -442,6 +475,10 @@ class Record:
     longitude: float | None = None
     transportation: str = ""
     accessibility: str = ""
+    name_en: str = ""
+    step_free: bool = False
+    accessible_toilet: bool = False
+    parking: bool = False
     phones: tuple[PhoneSpec, ...] = ()
     schedules: tuple[ScheduleSpec, ...] = ()
 
@@ -779,10 +816,21 @@ class _RowReader:
         record.description = self.description(row, record)
         record.transportation = self.cell(row, "access").value
         record.accessibility = self.cell(row, "barrier_free").value
+        record.name_en = self.cell(row, "name_en").value[:200]
+        self.read_accessibility(row, record)
         record.key = self.key_for(line, row, record) if record.name else ""
         if self.error_count > errors_before:
             return None, record.key
         return record, record.key
+
+    def read_accessibility(self, row: list[str], record: Record) -> None:
+        """The 段差なし / 多目的トイレ / 駐車場 filters, from their columns or the free text."""
+        text = _nfkc(record.accessibility)
+        for flag, pattern in _ACCESSIBILITY_WORDS.items():
+            column = self.cell(row, f"a11y:{flag}")
+            said = _truthy(column.value) and not _NONE_SAID.search(_nfkc(column.value))
+            written = re.search(pattern, text) and not re.search(pattern + _NONE_SAID.pattern, text)
+            setattr(record, flag, bool(said or written))
 
     def too_long(self, line: int, cell: _Cell, limit: int) -> None:
         if len(cell.value) > limit:
@@ -1115,6 +1163,18 @@ def _number(text: str) -> float | None:
     return number if number == number and abs(number) != float("inf") else None
 
 
+# What バリアフリー情報 says, in the words cities use; 「…なし」 right after says the opposite.
+_ACCESSIBILITY_WORDS = {
+    "step_free": r"(?:段差(?:な[しい]|無し|解消)|スロープ|車(?:椅子|いす)(?:対応|可|で利用))",
+    "accessible_toilet": (
+        r"(?:多目的トイレ|多機能トイレ|だれでもトイレ|誰でもトイレ|バリアフリートイレ"
+        r"|車(?:椅子|いす)(?:使用者)?用?トイレ|オストメイト)"
+    ),
+    "parking": r"(?:(?<!駐輪)駐車場(?!な)|障[害がい]+者用駐車)",
+}
+_NONE_SAID = re.compile(r"\s*(?:は|の)?\s*(?:な[しい]|無し|無い|不可|×)")
+
+
 def _truthy(value: str) -> bool:
     return _nfkc(value) not in ("", "0", "無", "なし", "無し", "×", "-", "FALSE", "false")
 
@@ -1177,7 +1237,7 @@ def _parse_schedule(days: str, opens: str, closes: str, note: str) -> tuple[Sche
 # --------------------------------------------------------------------------- comparing
 
 # Audiences are set when a record is created; staff may widen them and an import keeps that.
-_SERVICE_FIELDS = ("name", "alternate_name", "description", "url")
+_SERVICE_FIELDS = ("name", "alternate_name", "name_en", "description", "url")
 _LOCATION_FIELDS = (
     "name",
     "alternate_name",
@@ -1192,6 +1252,9 @@ _LOCATION_FIELDS = (
     "longitude",
     "transportation",
     "accessibility",
+    "step_free",
+    "accessible_toilet",
+    "parking",
 )
 _SCHEDULE_FIELDS = (
     "freq",
@@ -1231,6 +1294,10 @@ def _labels() -> dict[str, str]:
         "location.longitude": _("longitude"),
         "location.transportation": _("how to get there"),
         "location.accessibility": _("accessibility"),
+        "location.step_free": _("step-free access"),
+        "location.accessible_toilet": _("accessible toilet"),
+        "location.parking": _("parking"),
+        "name_en": _("name (English)"),
         "location.area": _("district"),
         "location.school_district": _("junior high school district"),
         "phones": _("telephone"),
@@ -1569,6 +1636,9 @@ def _location_values(record: Record) -> dict:
         "longitude": record.longitude,
         "transportation": record.transportation,
         "accessibility": record.accessibility,
+        "step_free": record.step_free,
+        "accessible_toilet": record.accessible_toilet,
+        "parking": record.parking,
     }
 
 
@@ -1576,6 +1646,7 @@ def _service_values(record: Record) -> dict:
     return {
         "name": record.name,
         "alternate_name": record.kana,
+        "name_en": record.name_en,
         "description": record.description,
         "url": record.url,
     }

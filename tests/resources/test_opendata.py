@@ -20,7 +20,8 @@ from sasaeai.accounts.policy import Actor
 from sasaeai.audit.models import AuditEntry
 from sasaeai.core import services as core_services
 from sasaeai.core.models import AreaKind
-from sasaeai.resources import exports, opendata
+from sasaeai.core.tenancy import tenant_context
+from sasaeai.resources import exports, opendata, selectors
 from sasaeai.resources.categories import ensure_default_categories
 from sasaeai.resources.models import (
     Category,
@@ -771,9 +772,10 @@ def test_command_fails_on_errors_and_saves_nothing(world):
     assert counts() == before
 
 
-def public_file(*rows: dict) -> bytes:
-    """A 公共施設一覧 (正式版) file with the fixture's header and the given cells."""
-    header = data_of(PUBLIC).decode("utf-8-sig").splitlines()[0].split(",")
+def public_file(*rows: dict, extra: tuple = (), drop: tuple = ()) -> bytes:
+    """A 公共施設一覧 (正式版) file with the fixture's header (`extra` added, `drop` not)."""
+    header = data_of(PUBLIC).decode("utf-8-sig").splitlines()[0].split(",") + list(extra)
+    header = [name for name in header if name not in drop]
     base = {"全国地方公共団体コード": "112097", "地方公共団体名": "埼玉県桶川市",
             "所在地_連結表記": "埼玉県桶川市若宮1丁目5-9", "緯度": "35.999", "経度": "139.5506"}  # fmt: skip
     out = io.StringIO()
@@ -832,3 +834,30 @@ def test_a_leading_apostrophe_before_a_formula_sign_is_taken_off(world):
     parsed = read(world, public_file({"ID": "Q1", "名称": "'=若宮公民館", "説明": "'-ひとこと"}))
     [hall] = parsed.records
     assert hall.name == "=若宮公民館" and hall.description == "-ひとこと"
+
+
+def test_english_name_and_accessibility_columns_are_kept_and_searchable(world):
+    extra = ("名称_英字", "多目的トイレ", "車椅子対応", "駐車場情報", "独自の列")
+    data = public_file({
+        "ID": "A1", "名称": "若宮公民館", "名称_英字": "Wakamiya Community Hall",
+        "多目的トイレ": "有", "車椅子対応": "○", "駐車場情報": "10台", "独自の列": "x",
+    }, extra=extra, drop=("名称_英語",))  # fmt: skip
+    parsed = read(world, data)
+    assert [p.column for p in problems(parsed, "ignored_column")] == ["独自の列"]
+    assert problems(parsed, "ignored_column")[0].severity == opendata.WARNING
+    apply(world, data)
+    hall = Service.objects.get(name="若宮公民館")
+    assert hall.name_en == "Wakamiya Community Hall"
+    place = Location.objects.get(name="若宮公民館")
+    assert (place.step_free, place.accessible_toilet, place.parking) == (True, True, True)
+
+
+def test_barrier_free_text_sets_the_accessibility_filters(world):
+    apply(world, PUBLIC)
+    city_hall = Location.objects.get(name="桶川市役所")  # 「多目的トイレ、エレベーターあり」
+    assert city_hall.accessible_toilet and not city_hall.step_free
+    with tenant_context(world.tenant_a.pk):
+        found = selectors.search_places(
+            world.tenant_a.pk, selectors.PlaceFilters(accessible_toilet=True)
+        )
+    assert [p.service.name for p in found] == ["桶川市役所"]
