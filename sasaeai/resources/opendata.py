@@ -701,6 +701,7 @@ class _RowReader:
         self.encoding = encoding
         self.problems: list[Problem] = []
         self.error_count = 0
+        self.written: dict[str, str] = {}  # key → name and address as written
         # field → (position, column name as written); the first column naming a field wins.
         self.index: dict[str, tuple[int, str]] = {}
         for position, (name, raw) in enumerate(zip(header, raw_header, strict=False)):
@@ -752,16 +753,23 @@ class _RowReader:
                 "Line %(line)d: the CSV cannot be read from here on (%(error)s)."
             ) % {"line": line, "error": error}, ERROR)  # fmt: skip
         duplicates = {key: lines for key, lines in lines_of.items() if len(lines) > 1}
+        merged = self.merge_exact_duplicates(duplicates, records)
         id_column = "" if self.recommended else self.index.get("id", (0, ""))[1]
         for key, lines in duplicates.items():
+            if key in merged:
+                continue
             for line in lines:
                 others = [other for other in lines if other != line]
                 self.add(line, id_column, "duplicate_key", _(
                     "Line %(line)d: the same record as on line %(others)s (%(key)s); a record "
                     "may appear only once."
                 ) % {"line": line, "others": ", ".join(map(str, others)),
-                     "key": key.split(":", 2)[-1]}, ERROR, others)  # fmt: skip
-        records = [r for r in records if r.key not in duplicates]
+                     "key": self.written.get(key, key.split(":", 2)[-1])}, ERROR, others)  # fmt: skip
+        records = [
+            r for r in records
+            if r.key not in duplicates or (r.key in merged and r.line == merged[r.key])
+        ]  # fmt: skip
+        duplicates = {key: lines for key, lines in duplicates.items() if key not in merged}
         if not records and not self.error_count:
             # Applying would unpublish every record of the dataset: surely the wrong file.
             if count and any(p.code == "other_municipality" for p in self.problems):
@@ -786,6 +794,27 @@ class _RowReader:
             rows=count,
             held_keys=held_keys | set(duplicates),
         )
+
+    def merge_exact_duplicates(self, duplicates: dict, records: list[Record]) -> dict[str, int]:
+        """Key → the line kept, for keys whose rows say exactly the same (the row number of the
+        older set aside): real files repeat a row, and keeping one of them loses nothing."""
+        by_line = {record.line: record for record in records if record.key in duplicates}
+        merged = {}
+        for key, lines in duplicates.items():
+            found = [by_line.get(line) for line in lines]
+            if None in found:
+                continue  # a row with errors: it cannot be compared
+            first = dataclasses.replace(found[0], line=0)
+            if any(dataclasses.replace(other, line=0) != first for other in found[1:]):
+                continue
+            merged[key] = lines[0]
+            for line in lines[1:]:
+                self.add(line, "", "duplicate_merged", _(
+                    "Line %(line)d: the same as line %(first)d (%(name)s); the two rows were "
+                    "merged into one record."
+                ) % {"line": line, "first": lines[0], "name": self.written.get(key, "")},
+                    FIXED, (lines[0],))  # fmt: skip
+        return merged
 
     # ----------------------------------------------------------------- one row
 
@@ -1116,6 +1145,12 @@ class _RowReader:
         return "\n".join(lines)
 
     def key_for(self, line: int, row: list[str], record: Record) -> str:
+        key = self._key_for(line, row, record)
+        # Reports name a record as the file writes it, not by its folded key.
+        self.written.setdefault(key, f"{record.name} {record.address}".strip())
+        return key
+
+    def _key_for(self, line: int, row: list[str], record: Record) -> str:
         prefix = f"{self.dataset.code}:{self.tenant.code}:"
         identifier = _nfkc(self.cell(row, "id").value)
         if not self.recommended and identifier:

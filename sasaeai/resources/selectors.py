@@ -12,7 +12,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Avg, ExpressionWrapper, F, FloatField, Prefetch, Q, QuerySet
+from django.db.models import (
+    Avg,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+)
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -202,7 +212,7 @@ def search_places(
     """
     now = timezone.localtime(now or timezone.now())
     base = public_places(tenant_id) if queryset is None else queryset
-    rows = _filtered(_rows(base), filters, now, tenant_id)
+    rows = _once(_filtered(_rows(base), filters, now, tenant_id), base, filters, now, tenant_id)
     if filters.near is None:
         rows = rows.order_by("service__alternate_name", "service__name", "service_id")
         return _numbered(_first_open(rows, now, limit) if filters.open_now else _first(rows, limit))
@@ -212,13 +222,14 @@ def search_places(
 def places_page(tenant_id: int, filters: PlaceFilters, page_number, per_page: int) -> Page:
     """One page of the places ordered by name, paged in SQL: the whole directory can be
     browsed without loading it. Numbers continue from page to page (31, 32, ... on page 2)."""
-    rows = _filtered(_rows(public_places(tenant_id)), filters, timezone.localtime(), tenant_id)
+    now, base = timezone.localtime(), public_places(tenant_id)
+    rows = _once(_filtered(_rows(base), filters, now, tenant_id), base, filters, now, tenant_id)
     rows = rows.order_by("service__alternate_name", "service__name", "service_id")
     page = Paginator(rows, per_page).get_page(page_number)
     places = [_place(row) for row in page.object_list]
     for number, place in enumerate(places, start=page.start_index()):
         place.number = number
-    page.object_list = places
+    page.object_list = _with_twin_roles(places)
     return page
 
 
@@ -306,7 +317,75 @@ def _all_by_distance(rows, filters: PlaceFilters, now: datetime) -> list[Place]:
 def _numbered(places: list[Place]) -> list[Place]:
     for number, place in enumerate(places, start=1):
         place.number = number
+    return _with_twin_roles(places)
+
+
+# -- One place in several datasets ------------------------------------------------------
+# The same building is often in two of the city's files (an evacuation site that is also a
+# public facility): two records, one per dataset, so that each file's re-import keeps its
+# own. Residents see it once, under the first record, with the roles of both.
+
+
+def _once(rows, base, filters: PlaceFilters, now: datetime, tenant_id: int):
+    """Leave out a row when an earlier record with the same name and address also matches."""
+    matching = _filtered(
+        base.exclude(service__status=ServiceStatus.DEFUNCT), filters, now, tenant_id
+    )
+    earlier = matching.filter(
+        service__name=OuterRef("service__name"),
+        location__address=OuterRef("location__address"),
+        service_id__lt=OuterRef("service_id"),
+    ).exclude(location__address="")
+    return rows.exclude(Exists(earlier))
+
+
+def _twins(tenant_id: int, names: set[str]):
+    return (
+        public_places(tenant_id)
+        .filter(service__name__in=names)
+        .exclude(service__status=ServiceStatus.DEFUNCT)
+        .exclude(location__address="")
+        .select_related("service", "location")
+        .prefetch_related(
+            Prefetch("service__categories", queryset=Category.objects.order_by("order"))
+        )
+        .order_by("service_id")
+    )
+
+
+def _with_twin_roles(places: list[Place]) -> list[Place]:
+    names = {p.service.name for p in places if p.location is not None and p.location.address}
+    if not names:
+        return places
+    roles: dict[tuple[str, str], list[Category]] = defaultdict(list)
+    for row in _twins(places[0].service.tenant_id, names):
+        roles[(row.service.name, row.location.address)].extend(row.service.categories.all())
+    for place in places:
+        if place.location is None:
+            continue
+        twins = roles.get((place.service.name, place.location.address), [])
+        known = {c.pk for c in place.category_list}
+        for category in twins:
+            if category.pk not in known:
+                place.category_list.append(category)
+                known.add(category.pk)
     return places
+
+
+def roles_of(tenant_id: int, service: Service) -> list[Category]:
+    """The categories of a service and of the same place's records in other datasets."""
+    roles = list(service.categories.all())
+    places = [at.location for at in service.at_locations.all() if at.location.address]
+    if not places:
+        return roles
+    addresses = {location.address for location in places}
+    known = {c.pk for c in roles}
+    for row in _twins(tenant_id, {service.name}).filter(location__address__in=addresses):
+        for category in row.service.categories.all():
+            if category.pk not in known:
+                roles.append(category)
+                known.add(category.pk)
+    return roles
 
 
 def public_place(tenant_id: int, service_uid) -> Service | None:

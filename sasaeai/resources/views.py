@@ -213,6 +213,7 @@ def place_detail(request, tenant, service_uid):
             "service": service,
             "locations": locations,
             "hours": selectors.next_meetings(service),
+            "roles": selectors.roles_of(tenant.pk, service),
             "audiences": [
                 label for value, label in Audience.choices if value in service.audience_list()
             ],

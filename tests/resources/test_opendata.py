@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
+from django.test import Client
 
 from sasaeai.accounts.models import Role
 from sasaeai.accounts.policy import Actor
@@ -197,10 +198,28 @@ def test_duplicate_ids_report_both_lines_and_block_the_import(world):
     assert [r.key for r in parsed.records] == ["public_facility:112097:P0002"]
 
 
-def test_duplicates_in_the_older_set_are_the_same_name_and_address(world):
+def test_exact_duplicates_in_the_older_set_are_merged_and_reported_as_fixed(world):
     lines = data_of(CARE_RECOMMENDED).split(b"\r\n")
-    parsed = read(world, b"\r\n".join([*lines[:3], lines[2].replace(b",2,", b",9,", 1), b""]))
-    assert sorted(p.line for p in problems(parsed, "duplicate_key")) == [3, 4]
+    data = b"\r\n".join([*lines[:3], lines[2].replace(b",2,", b",9,", 1), b""])
+    parsed = read(world, data)
+    assert not parsed.has_errors
+    [merged] = problems(parsed, "duplicate_merged")
+    assert (merged.line, merged.related_lines, merged.severity) == (4, (3,), opendata.FIXED)
+    assert [r.line for r in parsed.records] == [2, 3]
+    diff = opendata.preview_import(parsed, tenant_id=world.tenant_a.pk)
+    assert diff.counts["added"] == 2
+    assert any(p.code == "duplicate_merged" for p in diff.problems)
+
+
+def test_same_name_and_address_with_different_content_is_an_error_naming_it_as_written(world):
+    lines = data_of(CARE_RECOMMENDED).split(b"\r\n")
+    other = lines[2].replace(b",2,", b",9,", 1).replace(b"048-", b"049-", 1)
+    assert other != lines[2].replace(b",2,", b",9,", 1)
+    parsed = read(world, b"\r\n".join([*lines[:3], other, b""]))
+    duplicates = problems(parsed, "duplicate_key")
+    assert sorted(p.line for p in duplicates) == [3, 4]
+    name = parsed_name = next(r for r in read(world, CARE_RECOMMENDED).records if r.line == 3).name
+    assert name in duplicates[0].message and fold(parsed_name) not in duplicates[0].message
 
 
 def test_coordinates_outside_japan_or_not_numbers_are_errors(world):
@@ -861,3 +880,32 @@ def test_barrier_free_text_sets_the_accessibility_filters(world):
             world.tenant_a.pk, selectors.PlaceFilters(accessible_toilet=True)
         )
     assert [p.service.name for p in found] == ["桶川市役所"]
+
+
+def evacuation_file(*rows: dict) -> bytes:
+    header = data_of(EVACUATION).decode("utf-8-sig").splitlines()[0].split(",")
+    base = {"全国地方公共団体コード": "112097", "地方公共団体名": "埼玉県桶川市"}
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=header, lineterminator="\r\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({**base, **row})
+    return out.getvalue().encode("utf-8")
+
+
+def test_a_place_in_two_datasets_appears_once_to_residents_with_both_roles(world):
+    apply(world, PUBLIC)
+    apply(world, evacuation_file({
+        "ID": "E9", "名称": "桶川市民ホール", "所在地_連結表記": "埼玉県桶川市若宮1丁目5-9",
+        "緯度（世界測地系）": "35.999000", "経度（世界測地系）": "139.550600", "災害種別_地震": "1",
+    }))  # fmt: skip
+    assert Service.objects.filter(name="桶川市民ホール").count() == 2  # one per dataset
+    client = Client()
+    for query in ({"q": "市民ホール"}, {"category": "evacuation_site"}, {}):
+        page = client.get(f"/map/{world.tenant_a.code}/", query)
+        found = [p for p in page.context["page"] if p.service.name == "桶川市民ホール"]
+        assert len(found) == 1, query
+        assert {c.code for c in found[0].category_list} == {"public_facility", "evacuation_site"}
+    place = found[0].service
+    detail = client.get(f"/map/{world.tenant_a.code}/places/{place.uid}/").content.decode()
+    assert "公共施設" in detail and "指定緊急避難場所" in detail
