@@ -14,11 +14,11 @@ from datetime import datetime
 from django.core.paginator import Page, Paginator
 from django.db.models import (
     Avg,
-    Exists,
+    Count,
     ExpressionWrapper,
     F,
     FloatField,
-    OuterRef,
+    Min,
     Prefetch,
     Q,
     QuerySet,
@@ -327,16 +327,36 @@ def _numbered(places: list[Place]) -> list[Place]:
 
 
 def _once(rows, base, filters: PlaceFilters, now: datetime, tenant_id: int):
-    """Leave out a row when an earlier record with the same name and address also matches."""
-    matching = _filtered(
-        base.exclude(service__status=ServiceStatus.DEFUNCT), filters, now, tenant_id
+    """Leave out a row when an earlier record with the same name and address also matches.
+
+    Two grouped queries rather than a correlated subquery: twins are few, the rows many.
+    """
+    matching = (
+        _filtered(base.exclude(service__status=ServiceStatus.DEFUNCT), filters, now, tenant_id)
+        .exclude(location__address="")
+        .order_by()
     )
-    earlier = matching.filter(
-        service__name=OuterRef("service__name"),
-        location__address=OuterRef("location__address"),
-        service_id__lt=OuterRef("service_id"),
-    ).exclude(location__address="")
-    return rows.exclude(Exists(earlier))
+    groups = list(
+        matching.values("service__name", "location__address")
+        .annotate(first=Min("service_id"), records=Count("service_id", distinct=True))
+        .filter(records__gt=1)
+    )
+    hidden: list[int] = []
+    for part in _chunks(groups, 200):
+        later = Q()
+        for group in part:
+            later |= Q(
+                service__name=group["service__name"],
+                location__address=group["location__address"],
+                service_id__gt=group["first"],
+            )
+        hidden.extend(matching.filter(later).values_list("pk", flat=True))
+    return rows.exclude(pk__in=hidden) if hidden else rows
+
+
+def _chunks(items: list, size: int):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def _twins(tenant_id: int, names: set[str]):
