@@ -153,8 +153,13 @@ def _filtered(
         # SQL narrows to rules for today's weekday and hour; the exact test (monthly
         # ordinals, holidays, exceptions) runs on the few rows left.
         current = now.time()
-        candidates = _services_on(tenant_id, now.weekday()).filter(
-            Q(opens_at__isnull=True) | Q(opens_at__lte=current, closes_at__gt=current)
+        # A side left blank is the start or end of the day; both blank is "hours not
+        # stated", never open (schedules.open_state).
+        candidates = (
+            _services_on(tenant_id, now.weekday())
+            .filter(Q(opens_at__isnull=True) | Q(opens_at__lte=current))
+            .filter(Q(closes_at__isnull=True) | Q(closes_at__gt=current))
+            .exclude(opens_at__isnull=True, closes_at__isnull=True)
         )
         queryset = queryset.filter(service_id__in=candidates)
     return queryset

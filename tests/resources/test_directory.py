@@ -100,6 +100,16 @@ def test_open_now_applies_monthly_ordinals_holidays_and_exceptions(world):
     assert open_at(second_wednesday) == ["平日窓口"]
 
 
+def test_open_now_finds_one_sided_hours_and_never_days_without_hours(world):
+    make_service(world.tenant_a, "十時からの会", schedules=(("WEEKLY", "MO", time(10), None),))
+    make_service(world.tenant_a, "十八時までの会", schedules=(("WEEKLY", "MO", None, time(18)),))
+    make_service(world.tenant_a, "時間の書いていない会", schedules=(("WEEKLY", "MO", None, None),))
+    monday = datetime(2026, 1, 19, 15, 0, tzinfo=timezone.get_current_timezone())
+    with tenant_context(world.tenant_a.pk):
+        found = selectors.search_places(world.tenant_a.pk, PlaceFilters(open_now=True), now=monday)
+    assert sorted(names(found)) == ["十八時までの会", "十時からの会"]
+
+
 def test_nearest_first_and_the_widening_box(world):
     origin = (36.0, 139.55)
     for index, km in enumerate((0.3, 1.5, 4.0, 12.0, 30.0)):
