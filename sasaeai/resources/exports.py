@@ -318,14 +318,16 @@ def _facility_row(tenant: Tenant, service: Service, sal, rules) -> list[object]:
         own = list(place.phones.all())
         if own:
             number, extension = own[0].number, own[0].extension
-    opens, closes = _hours(rules) if rules else ("", "")
+    days = _weekdays(rules) if rules else ""
+    # Hours without days cannot be read back (第2水曜…): the note column says them in full.
+    opens, closes = _hours(rules) if days else ("", "")
     return [
         tenant.code,
         str(sal.uid if sal else service.uid),
         f"{tenant.prefecture}{tenant.name}",
         service.name,
         to_katakana(service.alternate_name),
-        "",
+        service.name_en,
         "",
         _full_address(tenant, place) if place else "",
         (place.prefecture or tenant.prefecture) if place and place.address else "",
@@ -339,7 +341,7 @@ def _facility_row(tenant: Tenant, service: Service, sal, rules) -> list[object]:
         extension,
         org.corporate_number if org else "",
         org.name if org else "",
-        _weekdays(rules) if rules else "",
+        days,
         opens,
         closes,
         " / ".join(filter(None, (hsds.schedule_text(rule) for rule in rules))),

@@ -139,6 +139,8 @@ class Service(TenantScoped):
     )
     name = models.CharField(_("name"), max_length=200)
     alternate_name = models.CharField(_("name (kana)"), max_length=200, blank=True)
+    # 名称_英字 / 名称_英語 of the open data.
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
     description = models.TextField(_("description"), blank=True)
     url = models.URLField(_("web page"), blank=True)
     email = models.EmailField(_("email"), blank=True)
@@ -294,14 +296,14 @@ class ScheduleException(TenantScoped):
 
 
 class TileSource(models.TextChoices):
-    GSI = "gsi", _("GSI tiles (地理院タイル)")
+    GSI = "gsi", _("GSI tiles (地理院タイル): needs the internet")
     CUSTOM = "custom", _("internal tile server")
     NONE = "none", _("no tiles: plain background with area boundaries")
 
 
 class MapSettings(TenantScoped):
     tile_source = models.CharField(
-        _("tile source"), max_length=10, choices=TileSource.choices, default=TileSource.GSI
+        _("tile source"), max_length=10, choices=TileSource.choices, default=TileSource.NONE
     )
     tile_url = models.CharField(_("tile URL template"), max_length=300, blank=True)
     attribution = models.CharField(_("attribution"), max_length=300, blank=True)

@@ -65,7 +65,12 @@ from sasaeai.resources.models import (
     ServiceAtLocation,
     ServiceStatus,
 )
-from sasaeai.resources.schedules import ScheduleParseError, parse_schedule_text, weekday_mask
+from sasaeai.resources.schedules import (
+    ScheduleParseError,
+    parse_schedule_text,
+    weekday_mask,
+    with_note,
+)
 from sasaeai.resources.search import fold, service_search_text
 
 ERROR, FIXED, SKIPPED, WARNING = "error", "fixed", "skipped", "warning"
@@ -139,6 +144,7 @@ FIELD_OF = {
     "介護サービス事業所名称_カナ": "kana",
     "施設名称_カナ": "kana",
     "名称_英語": "name_en",
+    "名称_英字": "name_en",
     "介護サービス事業所名称_英字": "name_en",
     "名称_通称": "alias",
     "介護サービスの種類": "kind",
@@ -180,6 +186,39 @@ FIELD_OF = {
     "URL": "url",
     "アクセス方法": "access",
     "バリアフリー情報": "barrier_free",
+    # Accessibility columns real files carry (AED, 公衆トイレ and extended 公共施設 files):
+    # a yes/no or a count. 段差「の有無」 is left out, as "有" there would mean steps.
+    **dict.fromkeys(
+        (
+            "車椅子対応",
+            "車椅子利用可",
+            "車椅子利用可否",
+            "車いす対応",
+            "車いす利用可",
+            "段差なし",
+            "スロープ",
+            "スロープの有無",
+            "バリアフリー対応",
+        ),
+        "a11y:step_free",
+    ),
+    **dict.fromkeys(
+        (
+            "多目的トイレ",
+            "多目的トイレの有無",
+            "多機能トイレ",
+            "多機能トイレの有無",
+            "バリアフリートイレ",
+            "バリアフリートイレ数",
+            "車椅子使用者用トイレ",
+            "車椅子使用者用トイレ有無",
+            "だれでもトイレ",
+            "オストメイト対応トイレ",
+            "オストメイト設置数",
+        ),
+        "a11y:accessible_toilet",
+    ),
+    **dict.fromkeys(("駐車場", "駐車場の有無", "駐車場情報", "障害者用駐車場"), "a11y:parking"),
     "受入年齢": "ages",
     "診療科目": "departments",
     "時間外における対応": "after_hours",
@@ -203,7 +242,6 @@ KNOWN_UNUSED = frozenset(
         "認可等年月日",
         "一時預かりの有無",
         "病児保育の有無",
-        "駐車場情報",
         "病床数",
         "標高",
         "画像",
@@ -437,6 +475,10 @@ class Record:
     longitude: float | None = None
     transportation: str = ""
     accessibility: str = ""
+    name_en: str = ""
+    step_free: bool = False
+    accessible_toilet: bool = False
+    parking: bool = False
     phones: tuple[PhoneSpec, ...] = ()
     schedules: tuple[ScheduleSpec, ...] = ()
 
@@ -569,7 +611,14 @@ def _nfkc(value: str) -> str:
 
 
 def _clean(value: str | None) -> str:
-    return (value or "").strip().replace("\r\n", "\n").replace("\r", "\n")
+    text = (value or "").strip()
+    if text[:1] == "'" and text[1:2] in _FORMULA_SIGNS:
+        # Exports (ours among them) write '=… so that spreadsheets keep it as text.
+        text = text[1:]
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+_FORMULA_SIGNS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _choose_column_set(header: list[str]) -> tuple[ColumnSet | None, ColumnSet, list[str]]:
@@ -652,6 +701,7 @@ class _RowReader:
         self.encoding = encoding
         self.problems: list[Problem] = []
         self.error_count = 0
+        self.written: dict[str, str] = {}  # key → name and address as written
         # field → (position, column name as written); the first column naming a field wins.
         self.index: dict[str, tuple[int, str]] = {}
         for position, (name, raw) in enumerate(zip(header, raw_header, strict=False)):
@@ -703,16 +753,23 @@ class _RowReader:
                 "Line %(line)d: the CSV cannot be read from here on (%(error)s)."
             ) % {"line": line, "error": error}, ERROR)  # fmt: skip
         duplicates = {key: lines for key, lines in lines_of.items() if len(lines) > 1}
+        merged = self.merge_exact_duplicates(duplicates, records)
         id_column = "" if self.recommended else self.index.get("id", (0, ""))[1]
         for key, lines in duplicates.items():
+            if key in merged:
+                continue
             for line in lines:
                 others = [other for other in lines if other != line]
                 self.add(line, id_column, "duplicate_key", _(
                     "Line %(line)d: the same record as on line %(others)s (%(key)s); a record "
                     "may appear only once."
                 ) % {"line": line, "others": ", ".join(map(str, others)),
-                     "key": key.split(":", 2)[-1]}, ERROR, others)  # fmt: skip
-        records = [r for r in records if r.key not in duplicates]
+                     "key": self.written.get(key, key.split(":", 2)[-1])}, ERROR, others)  # fmt: skip
+        records = [
+            r for r in records
+            if r.key not in duplicates or (r.key in merged and r.line == merged[r.key])
+        ]  # fmt: skip
+        duplicates = {key: lines for key, lines in duplicates.items() if key not in merged}
         if not records and not self.error_count:
             # Applying would unpublish every record of the dataset: surely the wrong file.
             if count and any(p.code == "other_municipality" for p in self.problems):
@@ -737,6 +794,27 @@ class _RowReader:
             rows=count,
             held_keys=held_keys | set(duplicates),
         )
+
+    def merge_exact_duplicates(self, duplicates: dict, records: list[Record]) -> dict[str, int]:
+        """Key → the line kept, for keys whose rows say exactly the same (the row number of the
+        older set aside): real files repeat a row, and keeping one of them loses nothing."""
+        by_line = {record.line: record for record in records if record.key in duplicates}
+        merged = {}
+        for key, lines in duplicates.items():
+            found = [by_line.get(line) for line in lines]
+            if None in found:
+                continue  # a row with errors: it cannot be compared
+            first = dataclasses.replace(found[0], line=0)
+            if any(dataclasses.replace(other, line=0) != first for other in found[1:]):
+                continue
+            merged[key] = lines[0]
+            for line in lines[1:]:
+                self.add(line, "", "duplicate_merged", _(
+                    "Line %(line)d: the same as line %(first)d (%(name)s); the two rows were "
+                    "merged into one record."
+                ) % {"line": line, "first": lines[0], "name": self.written.get(key, "")},
+                    FIXED, (lines[0],))  # fmt: skip
+        return merged
 
     # ----------------------------------------------------------------- one row
 
@@ -767,10 +845,21 @@ class _RowReader:
         record.description = self.description(row, record)
         record.transportation = self.cell(row, "access").value
         record.accessibility = self.cell(row, "barrier_free").value
+        record.name_en = self.cell(row, "name_en").value[:200]
+        self.read_accessibility(row, record)
         record.key = self.key_for(line, row, record) if record.name else ""
         if self.error_count > errors_before:
             return None, record.key
         return record, record.key
+
+    def read_accessibility(self, row: list[str], record: Record) -> None:
+        """The 段差なし / 多目的トイレ / 駐車場 filters, from their columns or the free text."""
+        text = _nfkc(record.accessibility)
+        for flag, pattern in _ACCESSIBILITY_WORDS.items():
+            column = self.cell(row, f"a11y:{flag}")
+            said = _truthy(column.value) and not _NONE_SAID.search(_nfkc(column.value))
+            written = re.search(pattern, text) and not re.search(pattern + _NONE_SAID.pattern, text)
+            setattr(record, flag, bool(said or written))
 
     def too_long(self, line: int, cell: _Cell, limit: int) -> None:
         if len(cell.value) > limit:
@@ -997,6 +1086,9 @@ class _RowReader:
                 "Line %(line)d: the opening days and hours cannot be read (%(reason)s)."
             ) % {"line": line, "reason": error}, ERROR)  # fmt: skip
             return []
+        # The note's own hours (「土曜日は18時まで」) replace those days' hours; the note
+        # itself is kept on every rule and shown on the place page as written.
+        rules = with_note(rules, note.value)
         return [dataclasses.replace(rule, notes=note.value) for rule in rules]
 
     # ----------------------------------------------------------------- the rest
@@ -1053,6 +1145,12 @@ class _RowReader:
         return "\n".join(lines)
 
     def key_for(self, line: int, row: list[str], record: Record) -> str:
+        key = self._key_for(line, row, record)
+        # Reports name a record as the file writes it, not by its folded key.
+        self.written.setdefault(key, f"{record.name} {record.address}".strip())
+        return key
+
+    def _key_for(self, line: int, row: list[str], record: Record) -> str:
         prefix = f"{self.dataset.code}:{self.tenant.code}:"
         identifier = _nfkc(self.cell(row, "id").value)
         if not self.recommended and identifier:
@@ -1098,6 +1196,18 @@ def _number(text: str) -> float | None:
     except ValueError:
         return None
     return number if number == number and abs(number) != float("inf") else None
+
+
+# What バリアフリー情報 says, in the words cities use; 「…なし」 right after says the opposite.
+_ACCESSIBILITY_WORDS = {
+    "step_free": r"(?:段差(?:な[しい]|無し|解消)|スロープ|車(?:椅子|いす)(?:対応|可|で利用))",
+    "accessible_toilet": (
+        r"(?:多目的トイレ|多機能トイレ|だれでもトイレ|誰でもトイレ|バリアフリートイレ"
+        r"|車(?:椅子|いす)(?:使用者)?用?トイレ|オストメイト)"
+    ),
+    "parking": r"(?:(?<!駐輪)駐車場(?!な)|障[害がい]+者用駐車)",
+}
+_NONE_SAID = re.compile(r"\s*(?:は|の)?\s*(?:な[しい]|無し|無い|不可|×)")
 
 
 def _truthy(value: str) -> bool:
@@ -1162,7 +1272,7 @@ def _parse_schedule(days: str, opens: str, closes: str, note: str) -> tuple[Sche
 # --------------------------------------------------------------------------- comparing
 
 # Audiences are set when a record is created; staff may widen them and an import keeps that.
-_SERVICE_FIELDS = ("name", "alternate_name", "description", "url")
+_SERVICE_FIELDS = ("name", "alternate_name", "name_en", "description", "url")
 _LOCATION_FIELDS = (
     "name",
     "alternate_name",
@@ -1177,6 +1287,9 @@ _LOCATION_FIELDS = (
     "longitude",
     "transportation",
     "accessibility",
+    "step_free",
+    "accessible_toilet",
+    "parking",
 )
 _SCHEDULE_FIELDS = (
     "freq",
@@ -1216,6 +1329,10 @@ def _labels() -> dict[str, str]:
         "location.longitude": _("longitude"),
         "location.transportation": _("how to get there"),
         "location.accessibility": _("accessibility"),
+        "location.step_free": _("step-free access"),
+        "location.accessible_toilet": _("accessible toilet"),
+        "location.parking": _("parking"),
+        "name_en": _("name (English)"),
         "location.area": _("district"),
         "location.school_district": _("junior high school district"),
         "phones": _("telephone"),
@@ -1421,7 +1538,11 @@ def _make_plan(parsed: ParsedFile, tenant_id: int) -> _Plan:
     added: list[_Step] = []
     changed: list[_Step] = []
     unchanged = 0
+    own = _own_records(tenant_id, parsed.records)
     for record in parsed.records:
+        if record.key in own:
+            unchanged += 1  # the directory is this row's source: nothing to take from it
+            continue
         term_name, term_kana = terms.get(record.category, ("", ""))
         service = existing.services.get(record.key)
         location = existing.locations.get(record.key)
@@ -1449,13 +1570,42 @@ def _make_plan(parsed: ParsedFile, tenant_id: int) -> _Plan:
         else:
             unchanged += 1
     present = {record.key for record in parsed.records} | parsed.held_keys
+    exported = set(own.values())
     removed = [
         service
         for key, service in existing.services.items()
         if key not in present
+        and service["id"] not in exported
         and not (service["status"] == ServiceStatus.INACTIVE and not service["is_published"])
     ]
     return _Plan(parsed.dataset, added, changed, removed, unchanged, existing, new_organizations)
+
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _own_records(tenant_id: int, records: list[Record]) -> dict[str, int]:
+    """Key → service id for rows of the platform's own export (places.csv), whose ID is the
+    id of one of the tenant's services at a location (or of a service without one).
+
+    Such a row describes a record this directory already holds, from whatever source; it is
+    neither added again nor does its absence of a dataset key unpublish anything, so that
+    exporting and importing the file again changes nothing.
+    """
+    ids: dict[str, str] = {}
+    for record in records:
+        identifier = record.key.split(":", 2)[-1].lower()
+        if _UUID.fullmatch(identifier):
+            ids[identifier] = record.key
+    found: dict[str, int] = {}
+    uids = list(ids)
+    for part in _chunks(uids, 500):
+        for model, column in ((ServiceAtLocation, "service_id"), (Service, "id")):
+            for uid, service_id in model.objects.filter(
+                tenant_id=tenant_id, uid__in=part
+            ).values_list("uid", column):
+                found[ids[str(uid)]] = service_id
+    return found
 
 
 def _search_text_function():
@@ -1521,6 +1671,9 @@ def _location_values(record: Record) -> dict:
         "longitude": record.longitude,
         "transportation": record.transportation,
         "accessibility": record.accessibility,
+        "step_free": record.step_free,
+        "accessible_toilet": record.accessible_toilet,
+        "parking": record.parking,
     }
 
 
@@ -1528,6 +1681,7 @@ def _service_values(record: Record) -> dict:
     return {
         "name": record.name,
         "alternate_name": record.kana,
+        "name_en": record.name_en,
         "description": record.description,
         "url": record.url,
     }

@@ -8,8 +8,11 @@ Decisions worth knowing:
 
 * Times are local wall-clock times. An aware datetime is converted to Asia/Tokyo first; a
   naive one is taken as already local.
-* A rule with neither opens_at nor closes_at is open all day for `is_open_at`. With only one
-  of them, the missing side is the start or the end of the day (「10:00〜」 is open from ten).
+* A rule with neither opens_at nor closes_at says the day but not the hours: `open_state`
+  calls that day "unknown" and `is_open_at` is False, because a resident must never be told
+  a place is open when the source does not say so. 「24時間」 is written as 0:00〜24:00. With
+  only one of them, the missing side is the start or the end of the day (「10:00〜」 is open
+  from ten, 「18時まで」 until six).
 * Closing time is exclusive and opening time inclusive. 「24:00」 is read as `END_OF_DAY`
   (`time.max`), shown again as 24:00.
 * WEEKLY `interval` counts weeks (starting Monday, RFC 5545's default WKST) from
@@ -32,13 +35,16 @@ Reading text (`parse_schedule_text`):
   placed (「第3月曜日休館」) is an error, not a guess, because ignoring it would invert it;
   inside brackets it is a note and only closed weekdays and the holiday rule are read.
 * 隔週 gives interval 2; 隔月 / 奇数月 and dated closures (12月29日〜) are refused.
+* A note (利用可能日時特記事項) that gives hours for some days (「土曜日は18時まで」,
+  「土日祝18時まで」) replaces those days' hours in the weekly rules: `with_note`. A note
+  that cannot be read, or gives no hours, changes nothing; it is still shown as written.
 """
 
 import calendar
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -103,6 +109,7 @@ _ORDS = (
 # before the single characters they contain (祝日を除く before 日, 毎日 before 日).
 _TOKEN_KINDS = (
     ("allday", r"24\s*時間"),
+    ("until", rf"{_TIME}\s*(?:まで|迄)"),
     ("times", rf"{_TIME}(?:\s*{_DASH}\s*(?:{_TIME})?)?|{_DASH}\s*{_TIME}"),
     ("offlist", rf"(?:休館日|定休日|休業日|休所日)\s*[:は]?\s*{_LIST}|休み\s*[:は]\s*{_LIST}"),
     # Not after a range mark or an ordinal: 「月〜金曜日、祝日休み」, 「第3月曜日休館」.
@@ -143,7 +150,7 @@ _NEGATION = re.compile(r"休|除|以外")
 _DAYISH = {"all", "weekdays", "monthend", "ordinal", "monthday", "holiday", "day"}
 _MARKERS = {"weekly", "biweekly", "monthly"}
 _IN_NOTES = {"off", "offlist", "hol_open"}
-_ENDS_CLAUSE = {"times", "allday", *_IN_NOTES}
+_ENDS_CLAUSE = {"times", "until", "allday", *_IN_NOTES}
 _SEPARATORS = " \t\r\n\u3000、,，/／;；・"
 
 
@@ -186,6 +193,9 @@ class _Group:
 
     def _on_times(self, text, prev):
         self.times.append(_time_range(text))
+
+    def _on_until(self, text, prev):
+        self.times.append((None, _time(re.sub(r"\s*(?:まで|迄)$", "", text))))
 
     def _on_allday(self, text, prev):
         self.times.append((time(0), END_OF_DAY))
@@ -570,15 +580,77 @@ def _local(moment: datetime) -> datetime:
     return moment.astimezone(LOCAL_ZONE).replace(tzinfo=None)
 
 
+def _hours_known(occurrence: Occurrence) -> bool:
+    return occurrence.opens_at is not None or occurrence.closes_at is not None
+
+
 def _covers(occurrence: Occurrence, clock: time) -> bool:
+    if not _hours_known(occurrence):
+        return False
     opened = occurrence.opens_at is None or occurrence.opens_at <= clock
     return opened and (occurrence.closes_at is None or clock < occurrence.closes_at)
 
 
 def is_open_at(schedules: Iterable, exceptions: Iterable, moment: datetime) -> bool:
+    return open_state(schedules, exceptions, moment) == "open"
+
+
+def open_state(schedules: Iterable, exceptions: Iterable, moment: datetime) -> str:
+    """ "open", "closed", or "unknown" when the day is listed without its hours."""
     moment = _local(moment)
     today = occurrences(schedules, exceptions, moment.date(), moment.date())
-    return any(_covers(occurrence, moment.time()) for occurrence in today)
+    if any(_covers(occurrence, moment.time()) for occurrence in today):
+        return "open"
+    return "unknown" if any(not _hours_known(o) for o in today) else "closed"
+
+
+def with_note(rules: Iterable, note: str) -> list:
+    """The weekly rules with the hours a note gives for some of their days.
+
+    「土曜日は18時まで」 on 毎日 9:00〜21:00 gives 月〜金・日 9:00〜21:00 and 土 9:00〜18:00:
+    the note's side that is said replaces the rule's, the other side is kept. Monthly rules
+    and notes without hours are left as they are. Works on any frozen dataclass with the
+    Schedule attribute names (RuleSpec, the importer's ScheduleSpec).
+    """
+    rules = list(rules)
+    try:
+        said = parse_schedule_text(note) if note else []
+    except ScheduleParseError:
+        return rules
+    overrides = [
+        o for o in said
+        if o.freq == "WEEKLY" and o.byday and (o.opens_at is not None or o.closes_at is not None)
+    ]  # fmt: skip
+    if not overrides:
+        return rules
+    result = []
+    for rule in rules:
+        if rule.freq != "WEEKLY" or rule.bymonthday or not rule.byday:
+            result.append(rule)
+            continue
+        remaining = set(rule.byday.split(","))
+        changed = []
+        for override in overrides:
+            shared = remaining & set(override.byday.split(","))
+            if not shared:
+                continue
+            remaining -= shared
+            changed.append(replace(
+                rule,
+                byday=_byday_of(shared),
+                opens_at=override.opens_at if override.opens_at is not None else rule.opens_at,
+                closes_at=override.closes_at if override.closes_at is not None else rule.closes_at,
+                closed_on_holidays=rule.closed_on_holidays and override.closed_on_holidays,
+                description=f"{rule.description} {override.description}".strip()[:300],
+            ))  # fmt: skip
+        if remaining:
+            result.append(replace(rule, byday=_byday_of(remaining)))
+        result.extend(changed)
+    return result
+
+
+def _byday_of(codes: set[str]) -> str:
+    return ",".join(code for code in _CODES if code in codes)
 
 
 def next_occurrence(

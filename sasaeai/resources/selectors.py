@@ -11,7 +11,18 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Avg, ExpressionWrapper, F, FloatField, Prefetch, Q, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import (
+    Avg,
+    Count,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Min,
+    Prefetch,
+    Q,
+    QuerySet,
+)
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -142,8 +153,13 @@ def _filtered(
         # SQL narrows to rules for today's weekday and hour; the exact test (monthly
         # ordinals, holidays, exceptions) runs on the few rows left.
         current = now.time()
-        candidates = _services_on(tenant_id, now.weekday()).filter(
-            Q(opens_at__isnull=True) | Q(opens_at__lte=current, closes_at__gt=current)
+        # A side left blank is the start or end of the day; both blank is "hours not
+        # stated", never open (schedules.open_state).
+        candidates = (
+            _services_on(tenant_id, now.weekday())
+            .filter(Q(opens_at__isnull=True) | Q(opens_at__lte=current))
+            .filter(Q(closes_at__isnull=True) | Q(closes_at__gt=current))
+            .exclude(opens_at__isnull=True, closes_at__isnull=True)
         )
         queryset = queryset.filter(service_id__in=candidates)
     return queryset
@@ -201,11 +217,25 @@ def search_places(
     """
     now = timezone.localtime(now or timezone.now())
     base = public_places(tenant_id) if queryset is None else queryset
-    rows = _filtered(_rows(base), filters, now, tenant_id)
+    rows = _once(_filtered(_rows(base), filters, now, tenant_id), base, filters, now, tenant_id)
     if filters.near is None:
         rows = rows.order_by("service__alternate_name", "service__name", "service_id")
         return _numbered(_first_open(rows, now, limit) if filters.open_now else _first(rows, limit))
     return _numbered(_nearest(rows, filters, now, limit))
+
+
+def places_page(tenant_id: int, filters: PlaceFilters, page_number, per_page: int) -> Page:
+    """One page of the places ordered by name, paged in SQL: the whole directory can be
+    browsed without loading it. Numbers continue from page to page (31, 32, ... on page 2)."""
+    now, base = timezone.localtime(), public_places(tenant_id)
+    rows = _once(_filtered(_rows(base), filters, now, tenant_id), base, filters, now, tenant_id)
+    rows = rows.order_by("service__alternate_name", "service__name", "service_id")
+    page = Paginator(rows, per_page).get_page(page_number)
+    places = [_place(row) for row in page.object_list]
+    for number, place in enumerate(places, start=page.start_index()):
+        place.number = number
+    page.object_list = _with_twin_roles(places)
+    return page
 
 
 def _first(rows, limit: int | None) -> list[Place]:
@@ -292,7 +322,95 @@ def _all_by_distance(rows, filters: PlaceFilters, now: datetime) -> list[Place]:
 def _numbered(places: list[Place]) -> list[Place]:
     for number, place in enumerate(places, start=1):
         place.number = number
+    return _with_twin_roles(places)
+
+
+# -- One place in several datasets ------------------------------------------------------
+# The same building is often in two of the city's files (an evacuation site that is also a
+# public facility): two records, one per dataset, so that each file's re-import keeps its
+# own. Residents see it once, under the first record, with the roles of both.
+
+
+def _once(rows, base, filters: PlaceFilters, now: datetime, tenant_id: int):
+    """Leave out a row when an earlier record with the same name and address also matches.
+
+    Two grouped queries rather than a correlated subquery: twins are few, the rows many.
+    """
+    matching = (
+        _filtered(base.exclude(service__status=ServiceStatus.DEFUNCT), filters, now, tenant_id)
+        .exclude(location__address="")
+        .order_by()
+    )
+    groups = list(
+        matching.values("service__name", "location__address")
+        .annotate(first=Min("service_id"), records=Count("service_id", distinct=True))
+        .filter(records__gt=1)
+    )
+    hidden: list[int] = []
+    for part in _chunks(groups, 200):
+        later = Q()
+        for group in part:
+            later |= Q(
+                service__name=group["service__name"],
+                location__address=group["location__address"],
+                service_id__gt=group["first"],
+            )
+        hidden.extend(matching.filter(later).values_list("pk", flat=True))
+    return rows.exclude(pk__in=hidden) if hidden else rows
+
+
+def _chunks(items: list, size: int):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _twins(tenant_id: int, names: set[str]):
+    return (
+        public_places(tenant_id)
+        .filter(service__name__in=names)
+        .exclude(service__status=ServiceStatus.DEFUNCT)
+        .exclude(location__address="")
+        .select_related("service", "location")
+        .prefetch_related(
+            Prefetch("service__categories", queryset=Category.objects.order_by("order"))
+        )
+        .order_by("service_id")
+    )
+
+
+def _with_twin_roles(places: list[Place]) -> list[Place]:
+    names = {p.service.name for p in places if p.location is not None and p.location.address}
+    if not names:
+        return places
+    roles: dict[tuple[str, str], list[Category]] = defaultdict(list)
+    for row in _twins(places[0].service.tenant_id, names):
+        roles[(row.service.name, row.location.address)].extend(row.service.categories.all())
+    for place in places:
+        if place.location is None:
+            continue
+        twins = roles.get((place.service.name, place.location.address), [])
+        known = {c.pk for c in place.category_list}
+        for category in twins:
+            if category.pk not in known:
+                place.category_list.append(category)
+                known.add(category.pk)
     return places
+
+
+def roles_of(tenant_id: int, service: Service) -> list[Category]:
+    """The categories of a service and of the same place's records in other datasets."""
+    roles = list(service.categories.all())
+    places = [at.location for at in service.at_locations.all() if at.location.address]
+    if not places:
+        return roles
+    addresses = {location.address for location in places}
+    known = {c.pk for c in roles}
+    for row in _twins(tenant_id, {service.name}).filter(location__address__in=addresses):
+        for category in row.service.categories.all():
+            if category.pk not in known:
+                roles.append(category)
+                known.add(category.pk)
+    return roles
 
 
 def public_place(tenant_id: int, service_uid) -> Service | None:
@@ -316,8 +434,13 @@ def next_meetings(service: Service, now: datetime | None = None) -> dict:
     now = timezone.localtime(now or timezone.now())
     rules = list(service.schedules.all())
     exceptions = list(service.schedule_exceptions.all())
+    state = schedules.open_state(rules, exceptions, now)
     return {
-        "open_now": schedules.is_open_at(rules, exceptions, now),
+        "state": state,
+        "open_now": state == "open",
+        # The source's own words (利用可能日時特記事項), shown as written whatever was read.
+        "notes": list(dict.fromkeys(rule.notes for rule in rules if rule.notes)),
+        "hours_unknown": any(r.opens_at is None and r.closes_at is None for r in rules),
         "next": schedules.next_occurrence(rules, exceptions, now),
         "this_week": schedules.this_week(rules, exceptions, now.date()),
         "rules": [schedules.describe(rule) for rule in rules],

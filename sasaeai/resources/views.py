@@ -35,6 +35,9 @@ PAGE_SIZE = 30
 # A search shows at most this many places (nearest first, or by name): enough to choose
 # from on a phone, and a bound on the work a public page can cause.
 MAX_RESULTS = 200
+# The printed directory (no query: the whole city) is bounded too, as it is a public page;
+# a city's directory is a few hundred places, well below this.
+PRINT_MAX_PLACES = 2000
 
 
 def public_page(view):
@@ -127,9 +130,8 @@ def _filters(form: PlaceSearchForm, tenant: Tenant) -> tuple[selectors.PlaceFilt
 
 def _search_form(request, tenant: Tenant) -> PlaceSearchForm:
     areas = Area.objects.filter(tenant_id=tenant.pk, kind=AreaKind.DISTRICT).only("name")
-    return PlaceSearchForm(
-        request.GET or None, categories=selectors.categories_of(tenant.pk), areas=areas
-    )
+    # Always bound: no parameters at all is a valid search for everything.
+    return PlaceSearchForm(request.GET, categories=selectors.categories_of(tenant.pk), areas=areas)
 
 
 def _marker(place: selectors.Place, tenant: Tenant) -> dict:
@@ -148,14 +150,21 @@ def _marker(place: selectors.Place, tenant: Tenant) -> dict:
 
 @public_page
 def directory(request, tenant):
+    """Every place at first load, by name and paged; a search narrows or sorts by distance."""
     form = _search_form(request, tenant)
-    places, origin_label, origin = [], "", None
-    searched = form.is_bound and form.is_valid()
-    if searched:
-        filters, origin_label = _filters(form, tenant)
-        origin = filters.near
+    # Input that cannot be read is reported on the form; the list then stays unfiltered.
+    filters, origin_label = (
+        _filters(form, tenant) if form.is_valid() else (selectors.PlaceFilters(), "")
+    )
+    origin, capped = filters.near, False
+    if origin is None and not filters.open_now:
+        page = selectors.places_page(tenant.pk, filters, request.GET.get("page"), PAGE_SIZE)
+        total = page.paginator.count
+    else:
+        # By distance or by what is open now: ordered in Python, so bounded.
         places = selectors.search_places(tenant.pk, filters, limit=MAX_RESULTS)
-    page = Paginator(places, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = Paginator(places, PAGE_SIZE).get_page(request.GET.get("page"))
+        total, capped = len(places), len(places) >= MAX_RESULTS
     query = request.GET.copy()
     query.pop("page", None)
     config = tile_config(tenant.pk)
@@ -165,10 +174,10 @@ def directory(request, tenant):
         {
             "tenant": tenant,
             "form": form,
-            "searched": searched,
+            "searched": any(request.GET.get(name) for name in form.fields),
             "page": page,
-            "total": len(places),
-            "capped": len(places) >= MAX_RESULTS,
+            "total": total,
+            "capped": capped,
             "origin_label": origin_label,
             "query_string": query.urlencode(),
             "map_data": {
@@ -204,6 +213,7 @@ def place_detail(request, tenant, service_uid):
             "service": service,
             "locations": locations,
             "hours": selectors.next_meetings(service),
+            "roles": selectors.roles_of(tenant.pk, service),
             "audiences": [
                 label for value, label in Audience.choices if value in service.audience_list()
             ],
@@ -256,7 +266,7 @@ def print_map(request, tenant):
     if not form.is_valid():
         raise Http404
     filters, _origin = _filters(form, tenant)
-    places = selectors.search_places(tenant.pk, filters, limit=300)
+    places = selectors.search_places(tenant.pk, filters, limit=PRINT_MAX_PLACES)
     area = None
     if filters.area_id:
         area = Area.objects.filter(tenant_id=tenant.pk, pk=filters.area_id).first()

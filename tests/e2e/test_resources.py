@@ -27,8 +27,7 @@ def test_resident_finds_childrens_cafeterias_near_an_address(
     browser_page,  # noqa: F811
 ):
     call_command("load_demo", verbosity=0)
-    tokorozawa = Tenant.objects.get(code="112089")
-    MapSettings.objects.create(tenant=tokorozawa, tile_source="none")
+    tokorozawa = Tenant.objects.get(code="112089")  # no map settings: the default
     page, base = browser_page, live_server.url
     outside = []
     page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(base) else None)
@@ -36,6 +35,9 @@ def test_resident_finds_childrens_cafeterias_near_an_address(
     page.on("pageerror", lambda error: errors.append(str(error)))
 
     page.goto(f"{base}/map/112089/")
+    # Before any search the whole directory is listed, and on the map.
+    expect(page.locator(".place-item").first).to_be_visible()
+    expect(page.locator("#resource-map")).to_have_attribute("data-mode", "offline")
     page.get_by_label("お探しのもの").fill("こども食堂")
     page.get_by_label("住所または郵便番号の近く").fill("所沢市並木1-3")
     page.get_by_role("button", name="検索").click()
@@ -65,8 +67,8 @@ def test_resident_finds_childrens_cafeterias_near_an_address(
     expect(page.get_by_test_id("hours")).to_contain_text("毎月")
     assert outside == []
 
-    # GSI tiles configured but unreachable (a closed network): the map still works.
-    MapSettings.objects.filter(tenant=tokorozawa).update(tile_source="gsi")
+    # GSI tiles opted in but unreachable (a closed network): the map still works.
+    MapSettings.objects.create(tenant=tokorozawa, tile_source="gsi")
     blocked = []
     page.route(f"{GSI}**", lambda route: (blocked.append(route.request.url), route.abort()))
     page.go_back()

@@ -1,14 +1,17 @@
 """The public directory: search, distance, open now, place pages, proposals, no login."""
 
 from datetime import datetime, time
+from io import BytesIO
 
 import pytest
 from django.test import Client
 from django.utils import timezone
+from pypdf import PdfReader
 
+from sasaeai.accounts.models import Role
 from sasaeai.core.tenancy import tenant_context
 from sasaeai.resources import selectors
-from sasaeai.resources.models import MapSettings, Proposal, ScheduleException
+from sasaeai.resources.models import MapSettings, Proposal, ScheduleException, Service
 from sasaeai.resources.selectors import PlaceFilters, fold_address, locate_address
 from tests.resources.factories import make_service
 
@@ -97,6 +100,16 @@ def test_open_now_applies_monthly_ordinals_holidays_and_exceptions(world):
     assert open_at(second_wednesday) == ["平日窓口"]
 
 
+def test_open_now_finds_one_sided_hours_and_never_days_without_hours(world):
+    make_service(world.tenant_a, "十時からの会", schedules=(("WEEKLY", "MO", time(10), None),))
+    make_service(world.tenant_a, "十八時までの会", schedules=(("WEEKLY", "MO", None, time(18)),))
+    make_service(world.tenant_a, "時間の書いていない会", schedules=(("WEEKLY", "MO", None, None),))
+    monday = datetime(2026, 1, 19, 15, 0, tzinfo=timezone.get_current_timezone())
+    with tenant_context(world.tenant_a.pk):
+        found = selectors.search_places(world.tenant_a.pk, PlaceFilters(open_now=True), now=monday)
+    assert sorted(names(found)) == ["十八時までの会", "十時からの会"]
+
+
 def test_nearest_first_and_the_widening_box(world):
     origin = (36.0, 139.55)
     for index, km in enumerate((0.3, 1.5, 4.0, 12.0, 30.0)):
@@ -131,6 +144,7 @@ def test_address_folding_and_locating_without_a_geocoder(world):
 
 
 def test_resident_page_without_login_sorted_by_distance(world):
+    MapSettings.objects.create(tenant=world.tenant_a, tile_source="gsi")
     make_service(
         world.tenant_a, "遠いこども食堂", lat=36.05, lon=139.55, address="埼玉県桶川市川田谷1"
     )
@@ -149,7 +163,7 @@ def test_resident_page_without_login_sorted_by_distance(world):
     assert [p["name"] for p in data["places"]] == ["近い子ども食堂", "遠いこども食堂"]
     assert [p["n"] for p in data["places"]] == [1, 2]
     assert data["origin"] is not None
-    # Default tiles are GSI's: only that origin is added to the page's image sources.
+    # GSI tiles chosen: only that origin is added to the page's image sources.
     csp = response["Content-Security-Policy"]
     assert "img-src 'self' data: https://cyberjapandata.gsi.go.jp" in csp
     assert "script-src 'self';" in csp
@@ -235,3 +249,57 @@ def test_print_map_is_an_a4_pdf(world):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
+
+
+def test_resident_map_lists_every_place_paged_before_any_search(world):
+    for number in range(35):
+        make_service(world.tenant_a, f"サロン{number:02d}", kana=f"さろん{number:02d}")
+    first = Client().get(f"/map/{world.tenant_a.code}/")
+    assert first.status_code == 200
+    assert first.context["total"] == 35
+    assert [p.service.name for p in first.context["page"]][:2] == ["サロン00", "サロン01"]
+    assert len(first.context["map_data"]["places"]) == 30
+    second = Client().get(f"/map/{world.tenant_a.code}/", {"page": 2})
+    assert [p.number for p in second.context["page"]] == [31, 32, 33, 34, 35]
+    assert "サロン34" in second.content.decode()
+
+
+def test_bare_print_url_prints_the_whole_directory(world):
+    make_service(world.tenant_a, "子ども食堂ひまわり")
+    make_service(world.tenant_a, "ふれあいサロン", kana="ふれあいさろん", categories=("salon",))
+    response = Client().get(f"/map/{world.tenant_a.code}/print.pdf")
+    assert response.status_code == 200
+    assert response.content.startswith(b"%PDF")
+    text = "".join(page.extract_text() for page in PdfReader(BytesIO(response.content)).pages)
+    assert "子ども食堂ひまわり" in text and "ふれあいサロン" in text
+
+
+def test_default_map_uses_the_offline_background_and_no_outside_origin(world):
+    make_service(world.tenant_a)
+    response = Client().get(f"/map/{world.tenant_a.code}/")
+    assert response.context["map_data"]["config"]["tiles"] == ""
+    assert "gsi" not in response["Content-Security-Policy"]
+    place = Client().get(f"/map/{world.tenant_a.code}/places/{Service.objects.get().uid}/")
+    assert place.context["map_data"]["config"]["tiles"] == ""
+
+
+def test_map_settings_page_says_gsi_tiles_need_the_internet(world):
+    client = world.client_for(world.user(Role.SYSTEM_ADMIN))
+    page = client.get("/resources/map-settings/")
+    assert page.status_code == 200
+    assert MapSettings().tile_source == "none"
+    assert "インターネット" in page.content.decode()
+
+
+def test_place_page_never_says_open_for_a_day_without_hours_and_shows_the_note(world):
+    service = make_service(
+        world.tenant_a, "若宮公民館", schedules=(("WEEKLY", "MO,TU,WE,TH,FR,SA,SU", None, None),)
+    )
+    service.schedules.update(notes="土日祝18時まで")
+    url = f"/map/{world.tenant_a.code}/places/{service.uid}/"
+    page = Client().get(url)
+    hours = page.content.decode().split('data-testid="hours"')[1].split("</dd>")[0]
+    assert page.context["hours"]["state"] == "unknown"
+    assert "今開いている" not in hours and "今は閉まっています" not in hours
+    assert "土日祝18時まで" in hours
+    assert names(search(world.tenant_a, open_now=True)) == []

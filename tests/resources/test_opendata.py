@@ -4,6 +4,8 @@ Fixture files: tests/fixtures/opendata/ (README.md there says where each row com
 Assertions are on problem codes, lines, columns and severities, never on message text.
 """
 
+import codecs
+import csv
 import dataclasses
 import io
 from datetime import time
@@ -12,13 +14,15 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
+from django.test import Client
 
 from sasaeai.accounts.models import Role
 from sasaeai.accounts.policy import Actor
 from sasaeai.audit.models import AuditEntry
 from sasaeai.core import services as core_services
 from sasaeai.core.models import AreaKind
-from sasaeai.resources import opendata
+from sasaeai.core.tenancy import tenant_context
+from sasaeai.resources import exports, opendata, selectors
 from sasaeai.resources.categories import ensure_default_categories
 from sasaeai.resources.models import (
     Category,
@@ -34,6 +38,7 @@ from sasaeai.resources.models import (
 from sasaeai.resources.opendata_sample import generate_open_data_csv
 from sasaeai.resources.search import fold
 from tests.conftest import SYSTEM, square
+from tests.resources.factories import make_service
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "opendata"
 CARE_CURRENT = "care_service_current_utf8bom_crlf.csv"
@@ -193,10 +198,28 @@ def test_duplicate_ids_report_both_lines_and_block_the_import(world):
     assert [r.key for r in parsed.records] == ["public_facility:112097:P0002"]
 
 
-def test_duplicates_in_the_older_set_are_the_same_name_and_address(world):
+def test_exact_duplicates_in_the_older_set_are_merged_and_reported_as_fixed(world):
     lines = data_of(CARE_RECOMMENDED).split(b"\r\n")
-    parsed = read(world, b"\r\n".join([*lines[:3], lines[2].replace(b",2,", b",9,", 1), b""]))
-    assert sorted(p.line for p in problems(parsed, "duplicate_key")) == [3, 4]
+    data = b"\r\n".join([*lines[:3], lines[2].replace(b",2,", b",9,", 1), b""])
+    parsed = read(world, data)
+    assert not parsed.has_errors
+    [merged] = problems(parsed, "duplicate_merged")
+    assert (merged.line, merged.related_lines, merged.severity) == (4, (3,), opendata.FIXED)
+    assert [r.line for r in parsed.records] == [2, 3]
+    diff = opendata.preview_import(parsed, tenant_id=world.tenant_a.pk)
+    assert diff.counts["added"] == 2
+    assert any(p.code == "duplicate_merged" for p in diff.problems)
+
+
+def test_same_name_and_address_with_different_content_is_an_error_naming_it_as_written(world):
+    lines = data_of(CARE_RECOMMENDED).split(b"\r\n")
+    other = lines[2].replace(b",2,", b",9,", 1).replace(b"048-", b"049-", 1)
+    assert other != lines[2].replace(b",2,", b",9,", 1)
+    parsed = read(world, b"\r\n".join([*lines[:3], other, b""]))
+    duplicates = problems(parsed, "duplicate_key")
+    assert sorted(p.line for p in duplicates) == [3, 4]
+    name = parsed_name = next(r for r in read(world, CARE_RECOMMENDED).records if r.line == 3).name
+    assert name in duplicates[0].message and fold(parsed_name) not in duplicates[0].message
 
 
 def test_coordinates_outside_japan_or_not_numbers_are_errors(world):
@@ -766,3 +789,123 @@ def test_command_fails_on_errors_and_saves_nothing(world):
     with pytest.raises(CommandError):
         call_command("import_resources", str(FIXTURES / CARE_CURRENT), "--tenant", "999999")
     assert counts() == before
+
+
+def public_file(*rows: dict, extra: tuple = (), drop: tuple = ()) -> bytes:
+    """A 公共施設一覧 (正式版) file with the fixture's header (`extra` added, `drop` not)."""
+    header = data_of(PUBLIC).decode("utf-8-sig").splitlines()[0].split(",") + list(extra)
+    header = [name for name in header if name not in drop]
+    base = {"全国地方公共団体コード": "112097", "地方公共団体名": "埼玉県桶川市",
+            "所在地_連結表記": "埼玉県桶川市若宮1丁目5-9", "緯度": "35.999", "経度": "139.5506"}  # fmt: skip
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=header, lineterminator="\r\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({**base, **row})
+    return out.getvalue().encode("utf-8")
+
+
+def test_a_note_with_hours_for_saturday_is_read_into_the_rules(world):
+    parsed = read(world, public_file({
+        "ID": "N1", "名称": "若宮公民館", "利用可能曜日": "月火水木金土", "開始時間": "9:00",
+        "終了時間": "21:00", "利用可能日時特記事項": "土曜日は18時まで",
+    }))  # fmt: skip
+    assert not parsed.has_errors
+    [hall] = parsed.records
+    hours = {(r.byday, r.opens_at, r.closes_at) for r in hall.schedules}
+    assert hours == {("MO,TU,WE,TH,FR", time(9), time(21)), ("SA", time(9), time(18))}
+    assert all(rule.notes == "土曜日は18時まで" for rule in hall.schedules)
+
+
+def formula_safe(csv_bytes: bytes) -> bytes:
+    """What the exporter writes once cells are made formula-safe: '=… for =…, +…, -…, @…."""
+    text = csv_bytes.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    for row in rows:
+        writer.writerow(["'" + c if c[:1] in ("=", "+", "-", "@") else c for c in row])
+    return codecs.BOM_UTF8 + out.getvalue().encode("utf-8")
+
+
+def directory_state():
+    return sorted(
+        Service.objects.values_list(
+            "name", "description", "is_published", "status", "source_key", "version"
+        )
+    ), {model.__name__: model.objects.count() for model in MODELS[:7]}
+
+
+@pytest.mark.parametrize("made_safe", [False, True])
+def test_reimporting_the_platforms_own_export_changes_nothing(world, made_safe):
+    apply(world, PUBLIC)
+    make_service(world.tenant_a, "子ども食堂ひまわり", description="=1+1 ではありません")
+    before = directory_state()
+    exported = exports.open_data_csv(world.tenant_a)
+    data = formula_safe(exported) if made_safe else exported
+    diff = opendata.preview_import(read(world, data), tenant_id=world.tenant_a.pk)
+    assert (diff.counts["added"], diff.counts["changed"], diff.counts["removed"]) == (0, 0, 0)
+    apply(world, data)
+    assert directory_state() == before
+
+
+def test_a_leading_apostrophe_before_a_formula_sign_is_taken_off(world):
+    parsed = read(world, public_file({"ID": "Q1", "名称": "'=若宮公民館", "説明": "'-ひとこと"}))
+    [hall] = parsed.records
+    assert hall.name == "=若宮公民館" and hall.description == "-ひとこと"
+
+
+def test_english_name_and_accessibility_columns_are_kept_and_searchable(world):
+    extra = ("名称_英字", "多目的トイレ", "車椅子対応", "駐車場情報", "独自の列")
+    data = public_file({
+        "ID": "A1", "名称": "若宮公民館", "名称_英字": "Wakamiya Community Hall",
+        "多目的トイレ": "有", "車椅子対応": "○", "駐車場情報": "10台", "独自の列": "x",
+    }, extra=extra, drop=("名称_英語",))  # fmt: skip
+    parsed = read(world, data)
+    assert [p.column for p in problems(parsed, "ignored_column")] == ["独自の列"]
+    assert problems(parsed, "ignored_column")[0].severity == opendata.WARNING
+    apply(world, data)
+    hall = Service.objects.get(name="若宮公民館")
+    assert hall.name_en == "Wakamiya Community Hall"
+    place = Location.objects.get(name="若宮公民館")
+    assert (place.step_free, place.accessible_toilet, place.parking) == (True, True, True)
+
+
+def test_barrier_free_text_sets_the_accessibility_filters(world):
+    apply(world, PUBLIC)
+    city_hall = Location.objects.get(name="桶川市役所")  # 「多目的トイレ、エレベーターあり」
+    assert city_hall.accessible_toilet and not city_hall.step_free
+    with tenant_context(world.tenant_a.pk):
+        found = selectors.search_places(
+            world.tenant_a.pk, selectors.PlaceFilters(accessible_toilet=True)
+        )
+    assert [p.service.name for p in found] == ["桶川市役所"]
+
+
+def evacuation_file(*rows: dict) -> bytes:
+    header = data_of(EVACUATION).decode("utf-8-sig").splitlines()[0].split(",")
+    base = {"全国地方公共団体コード": "112097", "地方公共団体名": "埼玉県桶川市"}
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=header, lineterminator="\r\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({**base, **row})
+    return out.getvalue().encode("utf-8")
+
+
+def test_a_place_in_two_datasets_appears_once_to_residents_with_both_roles(world):
+    apply(world, PUBLIC)
+    apply(world, evacuation_file({
+        "ID": "E9", "名称": "桶川市民ホール", "所在地_連結表記": "埼玉県桶川市若宮1丁目5-9",
+        "緯度（世界測地系）": "35.999000", "経度（世界測地系）": "139.550600", "災害種別_地震": "1",
+    }))  # fmt: skip
+    assert Service.objects.filter(name="桶川市民ホール").count() == 2  # one per dataset
+    client = Client()
+    for query in ({"q": "市民ホール"}, {"category": "evacuation_site"}, {}):
+        page = client.get(f"/map/{world.tenant_a.code}/", query)
+        found = [p for p in page.context["page"] if p.service.name == "桶川市民ホール"]
+        assert len(found) == 1, query
+        assert {c.code for c in found[0].category_list} == {"public_facility", "evacuation_site"}
+    place = found[0].service
+    detail = client.get(f"/map/{world.tenant_a.code}/places/{place.uid}/").content.decode()
+    assert "公共施設" in detail and "指定緊急避難場所" in detail

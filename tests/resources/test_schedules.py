@@ -23,10 +23,12 @@ from sasaeai.resources.schedules import (
     is_open_at,
     next_occurrence,
     occurrences,
+    open_state,
     parse_schedule_text,
     this_week,
     to_rrule,
     weekday_mask,
+    with_note,
 )
 
 JST = ZoneInfo("Asia/Tokyo")
@@ -484,8 +486,16 @@ def test_not_open_on_another_weekday_a_holiday_or_a_closed_day():
     assert not is_open_at([MONDAY_OFFICE], closed, at(date(2026, 1, 19), 10))
 
 
-def test_open_all_day_without_hours_and_from_opening_without_closing():
-    all_day = RuleSpec("WEEKLY", byday="MO")
+def test_a_day_without_hours_is_unknown_not_open():
+    days_only = RuleSpec("WEEKLY", byday="MO")
+    assert not is_open_at([days_only], [], at(date(2026, 1, 19), 10, 0))
+    assert open_state([days_only], [], at(date(2026, 1, 19), 10, 0)) == "unknown"
+    assert open_state([days_only], [], at(date(2026, 1, 20), 10, 0)) == "closed"
+    assert open_state([MONDAY_OFFICE], [], at(date(2026, 1, 19), 10, 0)) == "open"
+
+
+def test_open_all_day_when_said_and_from_opening_without_closing():
+    (all_day,) = parse_schedule_text("月曜日 24時間")
     assert is_open_at([all_day], [], at(date(2026, 1, 19), 0, 0))
     assert is_open_at([all_day], [], at(date(2026, 1, 19), 23, 59))
     from_ten = RuleSpec("WEEKLY", byday="MO", opens_at=time(10))
@@ -493,6 +503,34 @@ def test_open_all_day_without_hours_and_from_opening_without_closing():
     assert is_open_at([from_ten], [], at(date(2026, 1, 19), 23, 0))
     until_midnight = RuleSpec("WEEKLY", byday="MO", opens_at=time(9), closes_at=END_OF_DAY)
     assert is_open_at([until_midnight], [], at(date(2026, 1, 19), 23, 59))
+
+
+def test_until_a_time_is_a_closing_time():
+    (saturday,) = parse_schedule_text("土曜日は18時まで")
+    assert (saturday.byday, saturday.opens_at, saturday.closes_at) == ("SA", None, time(18))
+
+
+@pytest.mark.parametrize(
+    ("note", "saturday", "sunday"),
+    [
+        ("土曜日は18時まで", (time(9), time(18)), (time(9), time(21))),
+        ("土日祝18時まで", (time(9), time(18)), (time(9), time(18))),
+        ("土曜日は10時から", (time(10), time(21)), (time(9), time(21))),
+    ],
+)
+def test_a_note_with_hours_for_some_days_overrides_those_days(note, saturday, sunday):
+    rules = with_note(parse_schedule_text("毎日", "9:00", "21:00", note), note)
+    hours = {
+        day: (rule.opens_at, rule.closes_at) for rule in rules for day in rule.byday.split(",")
+    }
+    assert hours["MO"] == (time(9), time(21))
+    assert (hours["SA"], hours["SU"]) == (saturday, sunday)
+
+
+def test_a_note_without_hours_or_unreadable_changes_nothing():
+    rules = parse_schedule_text("月〜金", "9:00", "17:00")
+    assert with_note(rules, "祝日、年末年始を除く") == rules
+    assert with_note(rules, "臨時休館あり。詳しくはお問い合わせください") == rules
 
 
 def test_an_aware_moment_is_read_in_japan_time():
