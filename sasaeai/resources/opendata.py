@@ -50,6 +50,7 @@ from sasaeai.core import geo
 from sasaeai.core.csvio import CsvEncodingError, decode_csv_bytes
 from sasaeai.core.models import Area, AreaKind, Tenant
 from sasaeai.core.postal import normalize_postal_code
+from sasaeai.core.spreadsheet import csv_uncell
 from sasaeai.core.tenancy import tenant_context
 from sasaeai.core.text import normalize_for_search
 from sasaeai.resources import search
@@ -611,14 +612,9 @@ def _nfkc(value: str) -> str:
 
 
 def _clean(value: str | None) -> str:
-    text = (value or "").strip()
-    if text[:1] == "'" and text[1:2] in _FORMULA_SIGNS:
-        # Exports (ours among them) write '=… so that spreadsheets keep it as text.
-        text = text[1:]
+    # Exports (ours among them) write '=… so that spreadsheets keep it as text.
+    text = csv_uncell((value or "").strip())
     return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-_FORMULA_SIGNS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _choose_column_set(header: list[str]) -> tuple[ColumnSet | None, ColumnSet, list[str]]:
