@@ -5,12 +5,13 @@ one) must be under RLS; every other table must be named below with the reason it
 """
 
 import pytest
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection
 
 from sasaeai.accounts.models import Role
 from sasaeai.consultation.models import ConcernTag
 from sasaeai.core.tenancy import tenant_context
 from tests.consultation.factories import actor_of, make_case
+from tests.postgres.test_row_level_security import rows_as_app
 
 pytestmark = pytest.mark.postgres
 
@@ -118,15 +119,6 @@ def test_every_table_is_under_row_level_security_or_named_as_global(db):
 
 def test_global_tables_have_no_path_to_a_tenant(db):
     assert set(GLOBAL_TABLES) & tables_with_a_path_to_a_tenant() == set()
-
-
-def rows_as_app(sql, params=None):
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL ROLE sasaeai_app")
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-        cursor.execute("RESET ROLE")
-    return rows
 
 
 def test_case_concern_links_are_seen_only_inside_their_tenant(world, app_role):
