@@ -182,7 +182,9 @@ def _check_aliases(root: yaml.Node) -> None:
 
 def _unreadable(error: Exception, place: str) -> PlanFileError:
     if isinstance(error, yaml.reader.ReaderError) and error.character in (0, "\x00"):
-        message = _("The file contains a NUL character (\\u0000), which cannot be saved; remove it.")
+        message = _(
+            "The file contains a NUL character (\\u0000), which cannot be saved; remove it."
+        )
         return PlanFileError([Problem(place, message)])
     return PlanFileError(
         [
@@ -208,7 +210,9 @@ def read_text(text: str) -> tuple[dict, Locate]:
     except yaml.YAMLError as error:
         raise _unreadable(error, _line_place(getattr(error, "problem_mark", None))) from error
     except RecursionError as error:
-        raise PlanFileError([Problem("", _("The file is nested too deeply to be a plan."))]) from error
+        raise PlanFileError(
+            [Problem("", _("The file is nested too deeply to be a plan."))]
+        ) from error
     if not isinstance(data, dict) or root is None:
         raise PlanFileError([Problem("", _("The file does not hold a plan."))])
     lines: dict[DocPath, int] = {}

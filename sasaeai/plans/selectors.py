@@ -365,3 +365,16 @@ def current_plan_year(plan: Plan, today=None) -> int:
 
     year = fiscal_year_of(today or timezone.localdate())
     return min(max(year, plan.start_year), plan.end_year)
+
+
+def latest_plan_year_with_data(plan: Plan, today=None) -> int:
+    """The fiscal year a plan's overview pages open on: the latest year up to this one that has
+    an actual or an evaluation, so a new fiscal year does not open on an empty dashboard; this
+    year when nothing has been recorded yet."""
+    current = current_plan_year(plan, today)
+    recorded = IndicatorActual.objects.filter(indicator__plan=plan, fiscal_year__lte=current)
+    evaluated = Evaluation.objects.filter(node__plan=plan, fiscal_year__lte=current)
+    years = set(recorded.values_list("fiscal_year", flat=True).distinct())
+    years |= set(evaluated.values_list("fiscal_year", flat=True).distinct())
+    years &= set(plan.fiscal_years)
+    return max(years, default=current)
