@@ -16,6 +16,7 @@ from django.utils.translation import override
 from openpyxl import load_workbook
 
 from sasaeai.accounts.policy import Actor
+from sasaeai.core import metrics
 from sasaeai.core.models import Tenant
 from sasaeai.core.tenancy import tenant_context
 from sasaeai.plans import demo, planfile, selectors, services, workbook
@@ -900,3 +901,22 @@ def test_an_alias_bomb_through_the_command_is_refused_and_saves_nothing(world, t
         call_command("import_plan", str(path), tenant="112097", stderr=err)
     assert "エイリアス" in err.getvalue()
     assert not Plan.objects.exists()
+
+
+def test_every_demo_metric_binding_names_a_seed_indicator_and_a_published_metric():
+    seed_indicators = set()
+    for name in SEEDS:
+        doc = planfile.load((SEED_DIR / name).read_text(encoding="utf-8"))
+        for node, _path, _parent in planfile.walk_nodes(doc["nodes"]):
+            seed_indicators.update(i["name"] for i in node.get("indicators", []))
+    published = {m.key for m in metrics.all_metrics()}
+    assert set(demo.METRIC_BINDINGS) <= seed_indicators
+    assert set(demo.METRIC_BINDINGS.values()) <= published
+
+
+def test_okegawa_seed_plans_print_no_numeric_indicator_to_bind_to_a_metric():
+    # The 概要版 and the council's 実施計画 state no indicator with a baseline or target, so
+    # nothing of 桶川市 is bound; the dashboard says the plan has no counted indicators.
+    for name in SEEDS[:2]:
+        doc = planfile.load((SEED_DIR / name).read_text(encoding="utf-8"))
+        assert not any(node.get("indicators") for node, *_ in planfile.walk_nodes(doc["nodes"]))
