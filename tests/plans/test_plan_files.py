@@ -920,3 +920,10 @@ def test_okegawa_seed_plans_print_no_numeric_indicator_to_bind_to_a_metric():
     for name in SEEDS[:2]:
         doc = planfile.load((SEED_DIR / name).read_text(encoding="utf-8"))
         assert not any(node.get("indicators") for node, *_ in planfile.walk_nodes(doc["nodes"]))
+
+
+def test_a_file_nested_too_deeply_is_refused_plainly():
+    with override("ja"), pytest.raises(PlanFileError) as caught:
+        planfile.read_text("a: " + "[" * 5000 + "]" * 5000 + "\n")
+    (problem,) = caught.value.problems
+    assert "入れ子" in problem.message
