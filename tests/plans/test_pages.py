@@ -401,3 +401,16 @@ def test_import_page_refuses_a_nul_character_in_a_field_and_saves_nothing(world)
     text = response.content.decode()
     assert response.status_code == 200 and "NUL" in text
     assert not Plan.objects.exists()
+
+
+def test_a_figure_taken_from_a_metric_this_year_does_not_open_the_dashboard_on_an_empty_year(
+    world, tokorozawa_in_a
+):
+    # Metrics are taken nightly for the current year; the year's own results come later.
+    csw_measured_by_its_metric(
+        tokorozawa_in_a, 1362, year=selectors.current_plan_year(tokorozawa_in_a)
+    )
+    response = world.client_for(world.user(Role.MUNICIPAL_STAFF)).get(
+        f"/plans/{tokorozawa_in_a.pk}/dashboard/"
+    )
+    assert response.context["year"] == 2025
