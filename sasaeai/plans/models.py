@@ -9,7 +9,18 @@ from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from sasaeai.core import metrics
 from sasaeai.core.models import TenantScoped
+
+METRIC_SOURCE_PREFIX = "metric:"  # an actual's source when a metric recorded it
+
+
+def metric_label(key: str) -> str:
+    """The name a module published for a metric, for people; the key if none publishes it."""
+    try:
+        return str(metrics.get(key).label)
+    except KeyError:
+        return key
 
 
 class PlanKind(models.TextChoices):
@@ -231,6 +242,10 @@ class Indicator(TenantScoped):
     def __str__(self):
         return self.name
 
+    @property
+    def metric_label(self) -> str:
+        return metric_label(self.metric_key) if self.metric_key else ""
+
 
 class IndicatorTarget(TenantScoped):
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="targets")
@@ -270,6 +285,14 @@ class IndicatorActual(TenantScoped):
                 fields=["indicator", "fiscal_year"], name="indicator_actual_year_unique"
             )
         ]
+
+    @property
+    def source_label(self) -> str:
+        """The source for people: a metric's name rather than its key."""
+        if self.source.startswith(METRIC_SOURCE_PREFIX):
+            key = self.source.removeprefix(METRIC_SOURCE_PREFIX)
+            return gettext("Counted automatically: %(metric)s") % {"metric": metric_label(key)}
+        return self.source
 
 
 class Evaluation(TenantScoped):

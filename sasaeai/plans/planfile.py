@@ -134,22 +134,84 @@ def _jsonable(data: object) -> object:
     return json.loads(json.dumps(data, ensure_ascii=False, default=str))
 
 
+# A plan file of a few thousand nodes holds well under 100,000 items; aliases that expand a
+# file past this many are an alias bomb ("billion laughs"), refused before anything expands.
+MAX_EXPANDED_ITEMS = 200_000
+
+
+def _line_place(mark) -> str:
+    return _("line %(line)s") % {"line": mark.line + 1} if mark else ""
+
+
+def _alias_problem(node: yaml.Node, message: str) -> PlanFileError:
+    return PlanFileError([Problem(_line_place(node.start_mark), message)])
+
+
+def _check_aliases(root: yaml.Node) -> None:
+    """Refuse a node graph that refers to itself or expands beyond MAX_EXPANDED_ITEMS.
+
+    PyYAML composes an alias as the same node object; a cycle would recurse forever when read
+    and a deep chain of aliases would expand to billions of items. Sizes are counted once per
+    node (memoised), so checking a bomb costs as little as reading it.
+    """
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in open_nodes:
+            raise _alias_problem(node, _("An alias (*) refers to the item it is part of, so the file never ends; write the item out instead."))  # fmt: skip
+        open_nodes.add(key)
+        if isinstance(node, yaml.MappingNode):
+            children = [child for pair in node.value for child in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = node.value
+        else:
+            children = []
+        total = 1 + sum(size(child) for child in children)
+        open_nodes.discard(key)
+        if total > MAX_EXPANDED_ITEMS:
+            raise _alias_problem(node, _("Aliases (*) expand the file to more than %(limit)s items; write the items out instead.") % {"limit": f"{MAX_EXPANDED_ITEMS:,}"})  # fmt: skip
+        sizes[key] = total
+        return total
+
+    size(root)
+
+
+def _unreadable(error: Exception, place: str) -> PlanFileError:
+    if isinstance(error, yaml.reader.ReaderError) and error.character in (0, "\x00"):
+        message = _(
+            "The file contains a NUL character (\\u0000), which cannot be saved; remove it."
+        )
+        return PlanFileError([Problem(place, message)])
+    return PlanFileError(
+        [
+            Problem(
+                place,
+                _("The file cannot be read as YAML or JSON: %(error)s")
+                % {"error": getattr(error, "problem", None) or error},
+            )
+        ]
+    )
+
+
 def read_text(text: str) -> tuple[dict, Locate]:
     """Read a YAML or JSON plan file (JSON is YAML), remembering the line of every item."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
+        if root is not None:
+            _check_aliases(root)
         data = yaml.safe_load(text)
+    except yaml.reader.ReaderError as error:
+        line = text.count("\n", 0, error.position) + 1
+        raise _unreadable(error, _("line %(line)s") % {"line": line}) from error
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        place = _("line %(line)s") % {"line": mark.line + 1} if mark else ""
+        raise _unreadable(error, _line_place(getattr(error, "problem_mark", None))) from error
+    except RecursionError as error:
         raise PlanFileError(
-            [
-                Problem(
-                    place,
-                    _("The file cannot be read as YAML or JSON: %(error)s")
-                    % {"error": getattr(error, "problem", None) or error},
-                )
-            ]
+            [Problem("", _("The file is nested too deeply to be a plan."))]
         ) from error
     if not isinstance(data, dict) or root is None:
         raise PlanFileError([Problem("", _("The file does not hold a plan."))])
@@ -396,8 +458,27 @@ def _check_indicator(indicator, where, locate, check_year, published) -> list[Pr
     return problems
 
 
+def _nul_paths(data: object, path: DocPath = ()) -> Iterator[DocPath]:
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if "\x00" in str(key):
+                yield (*path, key)
+            yield from _nul_paths(value, (*path, key))
+    elif isinstance(data, list):
+        for index, item in enumerate(data):
+            yield from _nul_paths(item, (*path, index))
+    elif isinstance(data, str) and "\x00" in data:
+        yield path
+
+
+def check_characters(doc: dict, locate: Locate) -> list[Problem]:
+    """NUL cannot be stored in a PostgreSQL text column; name its place rather than fail there."""
+    message = _("Contains a NUL character (\\u0000), which cannot be saved; remove it.")
+    return [Problem(locate(path), message) for path in _nul_paths(doc)]
+
+
 def check(doc: dict, locate: Locate) -> list[Problem]:
-    problems = check_schema(doc, locate)
+    problems = check_characters(doc, locate) + check_schema(doc, locate)
     if problems:
         # The meaning checks assume the shape is right; shape problems come first.
         return problems

@@ -36,12 +36,40 @@ class Assessment:
     expected: Decimal | None = None
     achievement: Decimal | None = None  # 1 = the target reached
     steps: tuple[str, ...] = ()  # how it was computed, in words, for the screen
+    baseline: Decimal | None = None
+    direction: str = ""
 
     @property
     def achievement_percent(self) -> Decimal | None:
         if self.achievement is None:
             return None
         return (self.achievement * 100).quantize(Decimal("0.1"))
+
+    @property
+    def below_baseline(self) -> bool:
+        """The actual moved away from the target, past the baseline: the ratio is negative and
+        as a percentage (-2,750 %) says nothing a reader can use."""
+        return self.achievement is not None and self.achievement < 0 and self.baseline is not None
+
+    @property
+    def achievement_display(self) -> str:
+        """The achievement as pages and reports show it: a percentage, honest above 100 %, or
+        the actual against the baseline when it fell on the wrong side of it."""
+        if self.achievement is None:
+            return ""
+        if not self.below_baseline:
+            return f"{self.achievement_percent}%"
+        figures = {"actual": _n(self.actual), "baseline": _n(self.baseline)}
+        if self.direction == "decrease":
+            return _("Above the baseline (actual %(actual)s, baseline %(baseline)s)") % figures
+        return _("Below the baseline (actual %(actual)s, baseline %(baseline)s)") % figures
+
+    @property
+    def achievement_bar_percent(self) -> int | None:
+        """The width of an achievement bar: the percentage held between 0 and 100."""
+        if self.achievement is None:
+            return None
+        return int(min(max(self.achievement * 100, Decimal(0)), Decimal(100)))
 
 
 def _n(value: Decimal | None) -> str:
@@ -130,24 +158,22 @@ def _assess_change(
         return Assessment(fiscal_year, Status.ACHIEVED if reached else Status.BEHIND, actual,
                           target_year, target, None, None, (step,))  # fmt: skip
     achievement = (actual - baseline) / (target - baseline)
-    steps = [
-        _("Achievement = (actual %(actual)s − baseline %(baseline)s) ÷ (target %(target)s for FY%(year)s "
-          "− baseline %(baseline)s) = %(percent)s%%") % {
-            "actual": _n(actual), "baseline": _n(baseline), "target": _n(target), "year": target_year,
-            "percent": (achievement * 100).quantize(Decimal("0.1"))},
-    ]  # fmt: skip
+    figures = {"actual": _n(actual), "baseline": _n(baseline), "target": _n(target), "year": target_year,
+               "percent": (achievement * 100).quantize(Decimal("0.1"))}  # fmt: skip
+    if achievement < 0:
+        # A negative ratio as a percentage (-2,750 %) tells a reader nothing: name the side.
+        steps = [_("(Actual %(actual)s − baseline %(baseline)s) ÷ (target %(target)s for FY%(year)s "
+                   "− baseline %(baseline)s) is below zero: the actual is on the far side of the "
+                   "baseline from the target, so achievement is shown against the baseline, not as "
+                   "a percentage.") % figures]  # fmt: skip
+    else:
+        steps = [_("Achievement = (actual %(actual)s − baseline %(baseline)s) ÷ (target %(target)s for "
+                   "FY%(year)s − baseline %(baseline)s) = %(percent)s%%") % figures]  # fmt: skip
+    shown = {"baseline": baseline, "direction": direction}
     if achievement >= 1:
         steps.append(_("The target is reached: achieved."))
-        return Assessment(
-            fiscal_year,
-            Status.ACHIEVED,
-            actual,
-            target_year,
-            target,
-            None,
-            achievement,
-            tuple(steps),
-        )
+        return Assessment(fiscal_year, Status.ACHIEVED, actual, target_year, target, None,
+                          achievement, tuple(steps), **shown)  # fmt: skip
     expected = expected_value(
         baseline_year=baseline_year, baseline=baseline, targets=targets, year=fiscal_year
     )
@@ -160,7 +186,7 @@ def _assess_change(
             "status": Status.ON_TRACK.label if on_track else Status.BEHIND.label}
     )  # fmt: skip
     return Assessment(fiscal_year, Status.ON_TRACK if on_track else Status.BEHIND, actual,
-                      target_year, target, expected, achievement, tuple(steps))  # fmt: skip
+                      target_year, target, expected, achievement, tuple(steps), **shown)  # fmt: skip
 
 
 # --- roll-up ----------------------------------------------------------------------------

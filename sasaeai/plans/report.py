@@ -238,8 +238,7 @@ def _baseline_text(indicator: Indicator) -> str:
 
 
 def _achievement(ip: IndicatorProgress) -> str:
-    percent = ip.assessment.achievement_percent
-    return "―" if percent is None else f"{percent}%"
+    return ip.assessment.achievement_display or "―"
 
 
 def _fy(year: int) -> str:
@@ -1068,7 +1067,10 @@ def _xl_indicators(sheet, facts: _Facts) -> None:
                 _xl_number(sheet.cell(row=row, column=first_actual + offset), actual.value)
         assessment = ip.assessment
         sheet.cell(row=row, column=after, value=_status_label(assessment.status))
-        percent = assessment.achievement_percent
+        # Below the baseline the ratio means nothing as a percentage: say so in the notes.
+        percent = None if assessment.below_baseline else assessment.achievement_percent
+        if assessment.below_baseline:
+            notes.append(assessment.achievement_display)
         if percent is not None:
             cell = sheet.cell(row=row, column=after + 1, value=float(percent))
             cell.number_format = "0.0"

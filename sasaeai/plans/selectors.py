@@ -11,6 +11,7 @@ from sasaeai.accounts import policy
 from sasaeai.accounts.policy import Actor, scope
 from sasaeai.plans import planfile, progress
 from sasaeai.plans.models import (
+    METRIC_SOURCE_PREFIX,
     Evaluation,
     Indicator,
     IndicatorActual,
@@ -365,3 +366,19 @@ def current_plan_year(plan: Plan, today=None) -> int:
 
     year = fiscal_year_of(today or timezone.localdate())
     return min(max(year, plan.start_year), plan.end_year)
+
+
+def latest_plan_year_with_data(plan: Plan, today=None) -> int:
+    """The fiscal year a plan's overview pages open on: the latest year up to this one that has
+    an actual or an evaluation, so a new fiscal year does not open on an empty dashboard; this
+    year when nothing has been recorded yet. Figures taken from metrics do not count: they are
+    taken nightly for the current year, long before its results are recorded."""
+    current = current_plan_year(plan, today)
+    recorded = IndicatorActual.objects.filter(
+        indicator__plan=plan, fiscal_year__lte=current
+    ).exclude(source__startswith=METRIC_SOURCE_PREFIX)
+    evaluated = Evaluation.objects.filter(node__plan=plan, fiscal_year__lte=current)
+    years = set(recorded.values_list("fiscal_year", flat=True).distinct())
+    years |= set(evaluated.values_list("fiscal_year", flat=True).distinct())
+    years &= set(plan.fiscal_years)
+    return max(years, default=current)

@@ -13,6 +13,7 @@ from sasaeai.core import metrics
 from sasaeai.core.fiscal import fiscal_year_of
 from sasaeai.plans import planfile
 from sasaeai.plans.models import (
+    METRIC_SOURCE_PREFIX,
     Evaluation,
     EvaluationStatus,
     Indicator,
@@ -301,7 +302,7 @@ def metric_actuals_refresh(*, actor: Actor, plan: Plan, today=None) -> int:
         actual, created = IndicatorActual.objects.update_or_create(
             indicator=indicator, fiscal_year=year,
             defaults={"tenant_id": plan.tenant_id, "value": Decimal(str(value)), "text": "",
-                      "source": f"metric:{metric.key}", "note": "", "is_demo": False,
+                      "source": f"{METRIC_SOURCE_PREFIX}{metric.key}", "note": "", "is_demo": False,
                       "recorded_by": actor.username or "system"},
         )  # fmt: skip
         audit_object(actor, Action.CREATE if created else Action.UPDATE, actual,

@@ -28,10 +28,14 @@ def _plan(request, plan_id: int, permission: str | None = None) -> Plan:
     return selectors.plan_for(request.actor, plan_id, permission)
 
 
-def _year(request, plan: Plan) -> int:
+def _year(request, plan: Plan, *, overview: bool = False) -> int:
+    """The fiscal year asked for; else this one, or for an overview (tree, dashboard) the
+    latest year that has data."""
     raw = request.GET.get("year", "")
     if raw.isdigit() and int(raw) in plan.fiscal_years:
         return int(raw)
+    if overview:
+        return selectors.latest_plan_year_with_data(plan)
     return selectors.current_plan_year(plan)
 
 
@@ -83,7 +87,7 @@ def _matches(node: PlanNode, data: dict) -> bool:
 
 def plan_detail(request, plan_id: int):
     plan = _plan(request, plan_id)
-    year = _year(request, plan)
+    year = _year(request, plan, overview=True)
     themes = sorted(set(NodeTheme.objects.filter(node__plan=plan).values_list("name", flat=True)))
     form = TreeFilterForm(request.GET or None, plan=plan, themes=themes, initial={"year": year})
     data = form.cleaned_data if form.is_valid() else {}
@@ -194,7 +198,7 @@ def indicator_detail(request, plan_id: int, indicator_id: int):
 
 def dashboard(request, plan_id: int):
     plan = _plan(request, plan_id)
-    year = _year(request, plan)
+    year = _year(request, plan, overview=True)
     result = selectors.plan_progress(plan, year)
     order = list(Status)
     top_rows = [
@@ -208,6 +212,7 @@ def dashboard(request, plan_id: int):
         "grade_rows": [(g, result.total.grades.get(g["grade"], 0)) for g in plan.grade_scale],
         "mean_grade": result.total.mean_grade(plan.grade_scale),
         "evaluable": sum(1 for n in result.tree.nodes if n.level.evaluated),
+        "measured_count": sum(1 for i in result.tree.indicators if i.metric_key),
     })  # fmt: skip
 
 

@@ -1,14 +1,26 @@
 """The plan pages, as each persona sees them."""
 
 import datetime
+import io
+import re
 from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils.translation import override
+from pypdf import PdfReader
 
 from sasaeai.accounts.models import Role
-from sasaeai.plans import demo, planfile, services
-from sasaeai.plans.models import Evaluation, EvaluationStatus, Indicator, Plan, PlanNode
+from sasaeai.core import metrics
+from sasaeai.plans import demo, planfile, selectors, services
+from sasaeai.plans.models import (
+    Evaluation,
+    EvaluationStatus,
+    Indicator,
+    IndicatorActual,
+    Plan,
+    PlanNode,
+)
 from tests.conftest import SYSTEM
 
 SEEDS = Path("sasaeai/plans/seed_plans")
@@ -243,3 +255,162 @@ def test_admin_lists_plans_read_only_for_the_tenant(world, tokorozawa_in_a):
     assert client.get("/admin/plans/plan/add/").status_code == 403
     indicators = client.get("/admin/plans/indicator/?q=充足率").content.decode()
     assert "民生委員・児童委員の充足率" in indicators
+
+
+# --- dashboards that read true (issue 11, item 18) --------------------------------------
+
+CSW = "コミュニティソーシャルワーカー（ＣＳＷ）による総合的福祉相談支援件数"
+CSW_METRIC = "consultation.csw_support_count"
+
+
+def csw_measured_by_its_metric(plan: Plan, value: int, year: int = 2025) -> Indicator:
+    """The CSW indicator bound to its metric, with a first count far below the baseline."""
+    indicator = Indicator.objects.get(plan=plan, name=CSW)
+    indicator.metric_key = CSW_METRIC
+    indicator.save(update_fields=["metric_key"])
+    IndicatorActual.objects.update_or_create(
+        indicator=indicator, fiscal_year=year,
+        defaults={"tenant_id": plan.tenant_id, "value": value, "source": f"metric:{CSW_METRIC}"},
+    )  # fmt: skip
+    return indicator
+
+
+def metric_label_ja(key: str) -> str:
+    with override("ja"):
+        return str(metrics.get(key).label)
+
+
+def test_dashboard_shows_below_the_baseline_instead_of_a_huge_negative_percentage(
+    world, tokorozawa_in_a
+):
+    csw_measured_by_its_metric(tokorozawa_in_a, 1362)
+    text = (
+        world.client_for(world.user(Role.MUNICIPAL_STAFF))
+        .get(f"/plans/{tokorozawa_in_a.pk}/dashboard/?year=2025")
+        .content.decode()
+    )
+    row = text[text.index(CSW) :].split("</tr>", 1)[0]
+    assert "基準値を下回る" in row and "1,362" in row and "3,232" in row
+    assert not re.search(r"-\d[\d.]*%", text)  # no negative percentage anywhere
+
+
+def test_achievement_bars_on_the_dashboard_stay_between_empty_and_full(world, tokorozawa_in_a):
+    csw_measured_by_its_metric(tokorozawa_in_a, 9999)  # far beyond the target: 2,500 %
+    text = (
+        world.client_for(world.user(Role.MUNICIPAL_STAFF))
+        .get(f"/plans/{tokorozawa_in_a.pk}/dashboard/?year=2025")
+        .content.decode()
+    )
+    widths = [int(w) for w in re.findall(r'class="achievement-bar"[^>]*><rect width="(\d+)"', text)]
+    assert widths and max(widths) == 100 and min(widths) >= 0
+    row = text[text.index(CSW) :].split("</tr>", 1)[0]
+    assert "2525.0%" in row  # the figure itself is shown honestly
+
+
+def test_metric_bound_indicator_shows_the_metric_name_not_its_key_on_every_page(
+    world, tokorozawa_in_a
+):
+    indicator = csw_measured_by_its_metric(tokorozawa_in_a, 1362)
+    client = world.client_for(world.user(Role.MUNICIPAL_STAFF))
+    label = metric_label_ja(CSW_METRIC)
+    pages = {
+        "indicator": f"/plans/{tokorozawa_in_a.pk}/indicators/{indicator.pk}/?year=2025",
+        "dashboard": f"/plans/{tokorozawa_in_a.pk}/dashboard/?year=2025",
+        "node": f"/plans/{tokorozawa_in_a.pk}/nodes/{indicator.node_id}/?year=2025",
+    }
+    for page, url in pages.items():
+        text = client.get(url).content.decode()
+        assert label in text, page
+        assert CSW_METRIC not in text, page
+
+
+def test_committee_report_pdf_shows_below_the_baseline_not_a_negative_percentage(
+    world, tokorozawa_in_a
+):
+    csw_measured_by_its_metric(tokorozawa_in_a, 1362)
+    response = world.client_for(world.user(Role.MUNICIPAL_STAFF)).get(
+        f"/plans/{tokorozawa_in_a.pk}/report.pdf?year=2025"
+    )
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    assert "基準値を下回る" in text
+    assert not re.search(r"-\d[\d.]*%", text)
+
+
+def test_dashboard_opens_on_the_latest_fiscal_year_that_has_data(world, tokorozawa_in_a):
+    # The demo progress stops at FY2025; the current fiscal year (2026 or later) is empty.
+    response = world.client_for(world.user(Role.MUNICIPAL_STAFF)).get(
+        f"/plans/{tokorozawa_in_a.pk}/dashboard/"
+    )
+    assert response.context["year"] == 2025
+
+
+def test_dashboard_of_a_plan_without_any_data_opens_on_the_current_year(world):
+    plan = load_seed("tokorozawa-community-welfare-4.yaml", world.tenant_a.pk, with_progress=False)
+    response = world.client_for(world.user(Role.MUNICIPAL_STAFF)).get(
+        f"/plans/{plan.pk}/dashboard/"
+    )
+    assert response.context["year"] == selectors.current_plan_year(plan)
+
+
+def test_okegawa_plans_say_they_have_no_automatically_counted_indicators(world):
+    client = world.client_for(world.user(Role.MUNICIPAL_STAFF))
+    for name in ("okegawa-community-welfare-2.yaml", "okegawa-council-activity-6.yaml"):
+        plan = load_seed(name, world.tenant_a.pk)
+        text = client.get(f"/plans/{plan.pk}/dashboard/").content.decode()
+        assert "この計画には自動集計の指標がありません" in text, name
+
+
+def test_a_plan_with_a_metric_bound_indicator_does_not_say_it_has_none(world, tokorozawa_in_a):
+    client = world.client_for(world.user(Role.MUNICIPAL_STAFF))
+    url = f"/plans/{tokorozawa_in_a.pk}/dashboard/?year=2025"
+    assert "この計画には自動集計の指標がありません" in client.get(url).content.decode()
+    csw_measured_by_its_metric(tokorozawa_in_a, 1362)
+    assert "この計画には自動集計の指標がありません" not in client.get(url).content.decode()
+
+
+# --- hostile plan files on the import page (issue 11, item 7) ---------------------------
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"a: &x [*x]\n",
+        b"format: sasaeai-plan/1\nplan: &p {code: x, self: *p}\n",
+        b'a: &a ["l","l","l","l","l","l","l","l","l"]\n'
+        + b"".join(
+            f"{n}: &{n} [{', '.join([f'*{p}'] * 9)}]\n".encode()
+            for p, n in zip("abcdefgh", "bcdefghi", strict=True)
+        ),
+    ],
+    ids=["self-alias", "mapping-alias", "alias-bomb"],
+)
+def test_import_page_refuses_a_recursive_or_exploding_alias_and_saves_nothing(world, data):
+    client = world.client_for(world.user(Role.MUNICIPAL_STAFF))
+    response = client.post("/plans/import/", {"file": SimpleUploadedFile("x.yaml", data)})
+    text = response.content.decode()
+    assert response.status_code == 200 and 'data-testid="problems"' in text
+    assert "エイリアス" in text
+    assert not Plan.objects.exists()
+
+
+def test_import_page_refuses_a_nul_character_in_a_field_and_saves_nothing(world):
+    data = (SEEDS / "konosu-joint-4.yaml").read_text(encoding="utf-8")
+    data = data.replace("title: ", 'title: "\\0" # ', 1).encode()
+    client = world.client_for(world.user(Role.WELFARE_COUNCIL_STAFF))
+    response = client.post("/plans/import/", {"file": SimpleUploadedFile("k.yaml", data)})
+    text = response.content.decode()
+    assert response.status_code == 200 and "NUL" in text
+    assert not Plan.objects.exists()
+
+
+def test_a_figure_taken_from_a_metric_this_year_does_not_open_the_dashboard_on_an_empty_year(
+    world, tokorozawa_in_a
+):
+    # Metrics are taken nightly for the current year; the year's own results come later.
+    csw_measured_by_its_metric(
+        tokorozawa_in_a, 1362, year=selectors.current_plan_year(tokorozawa_in_a)
+    )
+    response = world.client_for(world.user(Role.MUNICIPAL_STAFF)).get(
+        f"/plans/{tokorozawa_in_a.pk}/dashboard/"
+    )
+    assert response.context["year"] == 2025

@@ -16,6 +16,7 @@ from django.utils.translation import override
 from openpyxl import load_workbook
 
 from sasaeai.accounts.policy import Actor
+from sasaeai.core import metrics
 from sasaeai.core.models import Tenant
 from sasaeai.core.tenancy import tenant_context
 from sasaeai.plans import demo, planfile, selectors, services, workbook
@@ -808,3 +809,121 @@ def test_export_plan_refuses_a_plan_of_another_tenant(world):
     plan = import_seed(world.tenant_a, "okegawa-community-welfare-2.yaml")
     with pytest.raises(CommandError):
         call_command("export_plan", plan.code, tenant="112089", stdout=io.StringIO())
+
+
+# --- hostile files: aliases and NUL characters ------------------------------------------
+
+ALIAS_BOMB = """format: sasaeai-plan/1
+a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]
+b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
+d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]
+e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]
+f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]
+g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]
+h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g]
+i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h]
+"""
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: &x [*x]\n",
+        "format: sasaeai-plan/1\nplan: &p {code: x, self: *p}\n",
+        "format: sasaeai-plan/1\nnodes:\n  - &n {level: goal, label: '1', children: [*n]}\n",
+    ],
+)
+def test_a_self_referencing_alias_is_refused_with_its_line(text):
+    with override("ja"), pytest.raises(PlanFileError) as caught:
+        planfile.load(text)
+    (problem,) = caught.value.problems
+    assert line_of(problem) is not None
+    assert "エイリアス" in problem.message
+
+
+def test_an_alias_bomb_is_refused_before_it_expands():
+    with override("ja"), pytest.raises(PlanFileError) as caught:
+        planfile.load(ALIAS_BOMB)
+    (problem,) = caught.value.problems
+    assert "エイリアス" in problem.message
+
+
+def test_a_plan_that_reuses_an_anchor_still_reads_as_ordinary_data():
+    text = minimal_plan_yaml()
+    reused = text.replace("levels:", "x-themes: &t [協働, 見守り]\nx-again: *t\nlevels:", 1)
+    doc, _locate = planfile.read_text(reused)
+    assert doc["x-again"] == ["協働", "見守り"]
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ('format: sasaeai-plan/1\nplan: {code: "a\\0b", title: t}\n', 2),
+        ('{"format": "sasaeai-plan/1",\n "plan": {"code": "x", "title": "t\\u0000"}}\n', 2),
+        ('format: sasaeai-plan/1\n"key\\x00": 1\n', 2),
+    ],
+)
+def test_a_nul_character_in_any_field_is_a_problem_with_its_place(text, line):
+    with override("ja"), pytest.raises(PlanFileError) as caught:
+        planfile.load(text)
+    nul = [p for p in caught.value.problems if "NUL" in p.message]
+    assert nul, caught.value.problems
+    assert line_of(nul[0]) == line
+
+
+def test_a_nul_character_in_the_minimal_plan_is_refused_and_nothing_is_saved(world):
+    text = minimal_plan_yaml().replace("title: 第1次", 'title: "\\0第1次', 1)
+    text = text.replace("地域福祉計画\n", '地域福祉計画"\n', 1)
+    with override("en"), pytest.raises(PlanFileError) as caught:
+        import_document(world.tenant_a, planfile.load(text))
+    (problem,) = caught.value.problems
+    assert "NUL" in problem.message and line_of(problem) == marked_line_of(text, "title: ")
+    assert not Plan.objects.exists()
+
+
+def marked_line_of(text: str, start: str) -> int:
+    return next(n for n, line in enumerate(text.splitlines(), 1) if line.strip().startswith(start))
+
+
+def test_a_raw_nul_byte_in_the_file_is_a_clear_problem():
+    with override("ja"), pytest.raises(PlanFileError) as caught:
+        planfile.read_text("format: sasaeai-plan/1\nplan: {code: a\x00b}\n")
+    (problem,) = caught.value.problems
+    assert "NUL" in problem.message and line_of(problem) == 2
+
+
+def test_an_alias_bomb_through_the_command_is_refused_and_saves_nothing(world, tmp_path):
+    path = tmp_path / "bomb.yaml"
+    path.write_text(ALIAS_BOMB, encoding="utf-8")
+    err = io.StringIO()
+    with override("ja"), pytest.raises(CommandError):
+        call_command("import_plan", str(path), tenant="112097", stderr=err)
+    assert "エイリアス" in err.getvalue()
+    assert not Plan.objects.exists()
+
+
+def test_every_demo_metric_binding_names_a_seed_indicator_and_a_published_metric():
+    seed_indicators = set()
+    for name in SEEDS:
+        doc = planfile.load((SEED_DIR / name).read_text(encoding="utf-8"))
+        for node, _path, _parent in planfile.walk_nodes(doc["nodes"]):
+            seed_indicators.update(i["name"] for i in node.get("indicators", []))
+    published = {m.key for m in metrics.all_metrics()}
+    assert set(demo.METRIC_BINDINGS) <= seed_indicators
+    assert set(demo.METRIC_BINDINGS.values()) <= published
+
+
+def test_okegawa_seed_plans_print_no_numeric_indicator_to_bind_to_a_metric():
+    # The 概要版 and the council's 実施計画 state no indicator with a baseline or target, so
+    # nothing of 桶川市 is bound; the dashboard says the plan has no counted indicators.
+    for name in SEEDS[:2]:
+        doc = planfile.load((SEED_DIR / name).read_text(encoding="utf-8"))
+        assert not any(node.get("indicators") for node, *_ in planfile.walk_nodes(doc["nodes"]))
+
+
+def test_a_file_nested_too_deeply_is_refused_plainly():
+    with override("ja"), pytest.raises(PlanFileError) as caught:
+        planfile.read_text("a: " + "[" * 5000 + "]" * 5000 + "\n")
+    (problem,) = caught.value.problems
+    assert "入れ子" in problem.message

@@ -5,6 +5,7 @@ from collections import Counter
 from decimal import Decimal
 
 import pytest
+from django.utils.translation import override
 
 from sasaeai.accounts.policy import Actor
 from sasaeai.plans import planfile, progress, selectors, services
@@ -458,3 +459,42 @@ def test_the_page_opens_on_the_current_year_kept_inside_the_period(small_plan):
     assert selectors.current_plan_year(small_plan, datetime.date(2026, 3, 31)) == 2025
     assert selectors.current_plan_year(small_plan, datetime.date(2020, 6, 1)) == 2025
     assert selectors.current_plan_year(small_plan, datetime.date(2040, 6, 1)) == 2029
+
+
+# --- how achievement is shown -----------------------------------------------------------
+
+
+def test_an_actual_below_the_baseline_is_shown_as_below_the_baseline_with_its_figures():
+    # 所沢市's CSW support count: baseline 3,232, target 3,500, a first count of 1,362.
+    result = assess(actual=D(1362), baseline=D(3232), targets={2026: D(3500)}, year=2025)
+    assert result.achievement_percent < -600  # the ratio itself stays honest for the API
+    with override("ja"):
+        shown = result.achievement_display
+    assert "基準値を下回る" in shown
+    assert "1,362" in shown and "3,232" in shown
+    assert "%" not in shown
+    assert result.achievement_bar_percent == 0
+
+
+def test_a_decrease_indicator_rising_above_its_baseline_is_shown_as_above_the_baseline():
+    result = assess(direction="decrease", actual=D(60), baseline=D(50), targets={2023: D(30)})
+    with override("ja"):
+        assert "基準値を上回る" in result.achievement_display
+    assert result.achievement_bar_percent == 0
+
+
+def test_an_achievement_over_100_percent_is_shown_honestly_and_its_bar_stops_at_full():
+    result = assess(actual=D(125), targets={2021: D(120)})
+    assert result.achievement_display == "125.0%"
+    assert result.achievement_bar_percent == 100
+
+
+def test_an_achievement_between_0_and_100_percent_is_shown_and_drawn_as_it_is():
+    result = assess(actual=D(105), year=2021)
+    assert result.achievement_display == "25.0%"
+    assert result.achievement_bar_percent == 25
+
+
+def test_no_achievement_shows_nothing_and_draws_no_bar():
+    result = assess(actual=None)
+    assert result.achievement_display == "" and result.achievement_bar_percent is None
