@@ -189,6 +189,9 @@ class AssessmentOut(Schema):
     target: float | None
     expected: float | None
     achievement_percent: float | None
+    # As pages show it: 「基準値を下回る（…）」 instead of a meaningless negative percentage.
+    achievement_display: str
+    below_baseline: bool
     steps: list[str]
 
 
@@ -203,6 +206,7 @@ class IndicatorOut(Schema):
     department: str
     note: str
     metric_key: str
+    metric_label: str
     baseline: BaselineOut | None
     targets: list[TargetOut]
     actuals: list[ActualOut]
@@ -453,6 +457,8 @@ def _assessment_out(assessment: Assessment) -> AssessmentOut:
         target=_number(assessment.target),
         expected=_number(assessment.expected),
         achievement_percent=_number(assessment.achievement_percent),
+        achievement_display=assessment.achievement_display,
+        below_baseline=assessment.below_baseline,
         steps=[str(step) for step in assessment.steps],
     )
 
@@ -478,6 +484,7 @@ def _indicator_out(result: selectors.IndicatorProgress, node_ref: str) -> Indica
         department=indicator.department,
         note=indicator.note,
         metric_key=indicator.metric_key,
+        metric_label=indicator.metric_label,
         baseline=baseline,
         targets=[
             TargetOut(

@@ -574,3 +574,19 @@ def test_an_actual_too_large_to_store_is_a_422_on_value(world):
         assert response.status_code == 422, value
         assert list(response.json()["error"]["fields"]) == ["value"], value
     assert not IndicatorActual.objects.exists()
+
+
+def test_indicators_api_gives_the_metric_name_and_the_baseline_text_beside_the_raw_figures(
+    world,
+):
+    plan = load_seed("tokorozawa-community-welfare-4.yaml", world.tenant_a.pk)
+    csw_measured_by_its_metric(plan, 1362)
+    client = world.client_for(world.user(Role.MUNICIPAL_STAFF))
+    response = client.get(f"/api/v1/plans/{plan.pk}/indicators?fiscal_year=2025")
+    assert response.status_code == 200
+    (item,) = [i for i in response.json() if i["name"] == CSW]
+    assert item["metric_key"] == CSW_METRIC
+    assert item["metric_label"] and item["metric_label"] != CSW_METRIC
+    assert item["assessment"]["below_baseline"] is True
+    assert item["assessment"]["achievement_percent"] < 0  # the raw ratio stays for machines
+    assert "1,362" in item["assessment"]["achievement_display"]
