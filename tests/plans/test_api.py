@@ -21,6 +21,7 @@ from sasaeai.plans.models import (
     Plan,
     PlanNode,
 )
+from tests.plans.test_pages import CSW, CSW_METRIC, csw_measured_by_its_metric, load_seed
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKOROZAWA = ROOT / "sasaeai" / "plans" / "seed_plans" / "tokorozawa-community-welfare-4.yaml"
