@@ -9,7 +9,7 @@ from django.utils.http import urlencode
 
 from sasaeai.accounts import policy, selectors
 from sasaeai.accounts.signals import AUTH_STARTED_AT
-from sasaeai.core.tenancy import tenant_context
+from sasaeai.core.tenancy import tenant_context, user_context
 
 SESSION_TENANT_KEY = "sasaeai_tenant_id"
 
@@ -64,9 +64,11 @@ class ActorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        request.actor = self.actor_for(request)
-        with tenant_context(request.actor.tenant_id):
-            return self.get_response(request)
+        user_id = request.user.pk if request.user.is_authenticated else None
+        with user_context(user_id):
+            request.actor = self.actor_for(request)
+            with tenant_context(request.actor.tenant_id):
+                return self.get_response(request)
 
     def actor_for(self, request) -> policy.Actor:
         ip_address = request.META.get("REMOTE_ADDR") or None

@@ -75,7 +75,8 @@ class MembershipQuerySet(models.QuerySet):
 class Membership(models.Model):
     """A user's place in one tenant: their role there and, for commissioners, their districts.
 
-    Not tenant-scoped under RLS: it is what decides the tenant, read before one is chosen.
+    Not TenantScoped: it is what decides the tenant, read before one is chosen. Under RLS all
+    the same (core.rls.OWN_ROWS_TABLES): the current tenant's rows and the signed-in user's own.
     """
 
     user = models.ForeignKey(

@@ -4,7 +4,8 @@ Defence in depth against query mistakes (a forgotten filter, a raw query), not a
 attacker who runs SQL as the application role: that role sets `sasaeai.tenant_id` itself.
 
 Every concrete subclass of core.models.TenantScoped, and every many-to-many table hanging
-off one (checked through its parent's tenant, `link_tables`), gets:
+off one (checked through its parent's tenant, `link_tables`), and the memberships (also
+readable by their own user, `OWN_ROWS_TABLES`), gets:
 - ENABLE and FORCE ROW LEVEL SECURITY (FORCE so the owner is bound too);
 - `tenant_isolation`: rows of the tenant in `sasaeai.tenant_id` only, none when it is unset;
 - `maintenance`: all rows, for the migrating (owner) role only, and only while it has set
@@ -22,6 +23,11 @@ from sasaeai.audit import database as audit_database
 from sasaeai.core.models import TenantScoped
 
 TENANT_EXPR = "NULLIF(current_setting('sasaeai.tenant_id', true), '')::bigint"
+USER_EXPR = "NULLIF(current_setting('sasaeai.user_id', true), '')::bigint"
+# Tenant-related tables that a signed-in user also reads across tenants, for their own rows
+# only (core.tenancy.user_context): memberships decide the tenant, so they are read before one
+# is chosen. Written only inside the current tenant.
+OWN_ROWS_TABLES = {"accounts_membership": "user_id"}
 APPEND_ONLY_TABLES = {"audit_auditentry"}
 OWNER_WRITTEN_TABLES = {"audit_chainhead"}
 
@@ -69,14 +75,17 @@ def link_check(table: str, column: str, parent: str) -> str:
     )
 
 
-def policy_statements(table: str, allows_null_tenant: bool, check: str | None = None) -> list[str]:
+def policy_statements(
+    table: str, allows_null_tenant: bool, check: str | None = None, own_rows: str | None = None
+) -> list[str]:
     check = check or f"tenant_id = {TENANT_EXPR}"
     write_check = f"(tenant_id IS NULL OR {check})" if allows_null_tenant else check
+    read_check = f'({check} OR "{own_rows}" = {USER_EXPR})' if own_rows else check
     return [
         f'ALTER TABLE "{table}" ENABLE ROW LEVEL SECURITY',
         f'ALTER TABLE "{table}" FORCE ROW LEVEL SECURITY',
         f'DROP POLICY IF EXISTS tenant_isolation ON "{table}"',
-        f'CREATE POLICY tenant_isolation ON "{table}" USING ({check}) WITH CHECK ({write_check})',
+        f'CREATE POLICY tenant_isolation ON "{table}" USING ({read_check}) WITH CHECK ({write_check})',
         f'DROP POLICY IF EXISTS maintenance ON "{table}"',
         f'CREATE POLICY maintenance ON "{table}" TO CURRENT_USER '
         "USING (current_setting('sasaeai.maintenance', true) = 'on') "
@@ -113,6 +122,10 @@ def apply(using: str = "default") -> None:
         for table, allows_null in tenant_scoped_tables():
             if table in existing:
                 for statement in policy_statements(table, allows_null):
+                    cursor.execute(statement)
+        for table, column in OWN_ROWS_TABLES.items():
+            if table in existing:
+                for statement in policy_statements(table, False, own_rows=column):
                     cursor.execute(statement)
         for table, column, parent in link_tables():
             if table in existing:

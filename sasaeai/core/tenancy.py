@@ -14,6 +14,7 @@ from django.db import connection
 _current_tenant_id: ContextVar[int | None] = ContextVar("sasaeai_tenant_id", default=None)
 
 TENANT_SETTING = "sasaeai.tenant_id"
+USER_SETTING = "sasaeai.user_id"
 MAINTENANCE_SETTING = "sasaeai.maintenance"
 
 
@@ -43,6 +44,20 @@ def tenant_context(tenant_id: int | None) -> Iterator[None]:
         _current_tenant_id.reset(token)
         if changed:
             _set_database_setting(TENANT_SETTING, "" if previous is None else str(previous))
+
+
+@contextmanager
+def user_context(user_id: int | None) -> Iterator[None]:
+    """Run a request as its signed-in user: RLS lets them read their own memberships in every
+    tenant (needed before a tenant is chosen), and nobody else's outside the current tenant."""
+    if user_id is None:
+        yield
+        return
+    _set_database_setting(USER_SETTING, str(user_id))
+    try:
+        yield
+    finally:
+        _set_database_setting(USER_SETTING, "")
 
 
 @contextmanager

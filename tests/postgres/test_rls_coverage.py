@@ -9,7 +9,7 @@ from django.db import DatabaseError, connection
 
 from sasaeai.accounts.models import Role
 from sasaeai.consultation.models import ConcernTag
-from sasaeai.core.tenancy import tenant_context
+from sasaeai.core.tenancy import tenant_context, user_context
 from tests.consultation.factories import actor_of, make_case
 from tests.postgres.test_row_level_security import rows_as_app
 
@@ -39,13 +39,8 @@ GLOBAL_TABLES = {
     "django_admin_log": "Django admin's own history, by user; the admin is policy-checked",
 }
 
-# Tenant-related, yet outside RLS, with the reason. Keep this empty where possible.
-TENANT_RELATED_OUTSIDE_RLS = {
-    # Read by user across tenants before a tenant is chosen and on the tenant switch, which
-    # a tenant-only policy would break. Needs a per-user database setting from the actor
-    # middleware to go under RLS (tenant_id = current tenant OR user_id = current user).
-    "accounts_membership": "the user's own memberships, in every tenant",
-}
+# Tenant-related, yet outside RLS, with the reason. Keep this empty.
+TENANT_RELATED_OUTSIDE_RLS: dict[str, str] = {}
 
 
 def all_tables() -> dict[str, tuple[bool, bool, int]]:
@@ -148,3 +143,33 @@ def test_app_role_cannot_link_a_concern_to_another_tenants_case(world, app_role)
 def test_app_role_cannot_write_djangos_bookkeeping(world, app_role, table):
     with pytest.raises(DatabaseError, match="permission denied"):
         rows_as_app(f"DELETE FROM {table} RETURNING 1")  # noqa: S608
+
+
+def test_memberships_are_seen_in_the_current_tenant_and_by_their_own_user_only(world, app_role):
+    query = "SELECT DISTINCT tenant_id FROM accounts_membership ORDER BY 1"
+    assert rows_as_app(query) == []
+    with tenant_context(world.tenant_a.pk):
+        assert rows_as_app(query) == [(world.tenant_a.pk,)]
+    admin_b = world.admin_b.user
+    with user_context(admin_b.pk):  # before a tenant is chosen: their own, in every tenant
+        assert rows_as_app("SELECT user_id, tenant_id FROM accounts_membership") == [
+            (admin_b.pk, world.tenant_b.pk)
+        ]
+        with tenant_context(world.tenant_a.pk):
+            seen = {row[0] for row in rows_as_app(query)}
+        assert seen == {world.tenant_a.pk, world.tenant_b.pk}
+
+
+def test_app_role_cannot_give_a_user_a_membership_in_another_tenant(world, app_role):
+    user = world.user(Role.COMMUNITY_SOCIAL_WORKER)
+    with (
+        user_context(user.pk),
+        tenant_context(world.tenant_a.pk),
+        pytest.raises(DatabaseError, match="row-level"),
+    ):
+        rows_as_app(
+            "INSERT INTO accounts_membership (user_id, tenant_id, role, organisation, department,"
+            " is_active, created_at, search_text)"
+            " VALUES (%s, %s, 'system_admin', '', '', true, now(), '') RETURNING id",
+            [user.pk, world.tenant_b.pk],
+        )
