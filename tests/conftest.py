@@ -131,3 +131,12 @@ def app_role(db):
         )
     rls.grant_app_role()
     return APP_ROLE
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: database ids repeat after a rollback, so a value
+    cached under one test's tenant id must not reach the next test's."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -53,7 +53,7 @@ from sasaeai.core.postal import normalize_postal_code
 from sasaeai.core.spreadsheet import csv_uncell
 from sasaeai.core.tenancy import tenant_context
 from sasaeai.core.text import normalize_for_search
-from sasaeai.resources import search
+from sasaeai.resources import search, selectors
 from sasaeai.resources.categories import DEFAULT_CATEGORIES, ensure_default_categories
 from sasaeai.resources.models import (
     Category,
@@ -1801,6 +1801,7 @@ def apply_import(
         categories = ensure_default_categories(tenant_id)
         plan = _make_plan(parsed, tenant_id)
         _write(plan, tenant_id, categories)
+        selectors.forget_twins(tenant_id)
         diff = _diff_of(parsed, plan, applied=True)
         detail = {
             "operation": "open_data_import",

@@ -11,14 +11,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
+from django.db import transaction
 from django.db.models import (
     Avg,
     Count,
     ExpressionWrapper,
     F,
     FloatField,
-    Min,
     Prefetch,
     Q,
     QuerySet,
@@ -331,31 +332,74 @@ def _numbered(places: list[Place]) -> list[Place]:
 # own. Residents see it once, under the first record, with the roles of both.
 
 
-def _once(rows, base, filters: PlaceFilters, now: datetime, tenant_id: int):
-    """Leave out a row when an earlier record with the same name and address also matches.
+TWINS_CACHE_SECONDS = 600
 
-    Two grouped queries rather than a correlated subquery: twins are few, the rows many.
+
+def twins_cache_key(tenant_id: int) -> str:
+    return f"resources:twins:{tenant_id}"
+
+
+def forget_twins(tenant_id: int) -> None:
+    """After a write that may change names, addresses or what is published: now, and again
+    when it commits (a request in between may have cached the old directory)."""
+    cache.delete(twins_cache_key(tenant_id))
+    transaction.on_commit(lambda: cache.delete(twins_cache_key(tenant_id)))
+
+
+def _twin_ids(tenant_id: int) -> list[int]:
+    """Services whose name and address another published record shares.
+
+    A GROUP BY over the whole directory: cached per tenant, dropped by every write that can
+    change it (services.forget_twins) and after TWINS_CACHE_SECONDS at the latest. A stale
+    list can only miss a new twin (shown twice for a while), never hide a place: _once
+    regroups the candidates by their current name and address.
     """
-    matching = (
-        _filtered(base.exclude(service__status=ServiceStatus.DEFUNCT), filters, now, tenant_id)
+    ids = cache.get(twins_cache_key(tenant_id))
+    if ids is not None:
+        return ids
+    rows = (
+        public_places(tenant_id)
+        .exclude(service__status=ServiceStatus.DEFUNCT)
         .exclude(location__address="")
         .order_by()
     )
     groups = list(
-        matching.values("service__name", "location__address")
-        .annotate(first=Min("service_id"), records=Count("service_id", distinct=True))
+        rows.values("service__name", "location__address")
+        .annotate(records=Count("service_id", distinct=True))
         .filter(records__gt=1)
     )
-    hidden: list[int] = []
+    ids = []
     for part in _chunks(groups, 200):
-        later = Q()
+        same = Q()
         for group in part:
-            later |= Q(
-                service__name=group["service__name"],
-                location__address=group["location__address"],
-                service_id__gt=group["first"],
+            same |= Q(
+                service__name=group["service__name"], location__address=group["location__address"]
             )
-        hidden.extend(matching.filter(later).values_list("pk", flat=True))
+        ids.extend(rows.filter(same).values_list("service_id", flat=True).distinct())
+    cache.set(twins_cache_key(tenant_id), ids, TWINS_CACHE_SECONDS)
+    return ids
+
+
+def _once(rows, base, filters: PlaceFilters, now: datetime, tenant_id: int):
+    """Leave out a row when an earlier record with the same name and address also matches."""
+    twin_ids = _twin_ids(tenant_id)
+    if not twin_ids:
+        return rows
+    matching = (
+        _filtered(base.exclude(service__status=ServiceStatus.DEFUNCT), filters, now, tenant_id)
+        .exclude(location__address="")
+        .filter(service_id__in=twin_ids)
+        .values_list("pk", "service_id", "service__name", "location__address")
+    )
+    groups: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
+    for pk, service_id, name, address in matching:
+        groups[(name, address)].append((service_id, pk))
+    hidden = [
+        pk
+        for members in groups.values()
+        for service_id, pk in members
+        if service_id > min(s for s, _ in members)
+    ]
     return rows.exclude(pk__in=hidden) if hidden else rows
 
 

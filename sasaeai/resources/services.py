@@ -17,7 +17,7 @@ from sasaeai.audit.models import Action
 from sasaeai.audit.services import audit_object
 from sasaeai.core.models import AreaKind
 from sasaeai.core.selectors import areas_containing
-from sasaeai.resources import schedules
+from sasaeai.resources import schedules, selectors
 from sasaeai.resources.models import (
     Category,
     Location,
@@ -169,6 +169,7 @@ def write_service(
     _replace_phone(service, data.phone)
     _replace_schedules(service, location, rules)
     refresh_search_text(service)
+    selectors.forget_twins(service.tenant_id)
     audit_object(actor, Action.CREATE if creating else Action.UPDATE, service)
     return service
 

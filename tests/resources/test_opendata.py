@@ -909,3 +909,23 @@ def test_a_place_in_two_datasets_appears_once_to_residents_with_both_roles(world
     place = found[0].service
     detail = client.get(f"/map/{world.tenant_a.code}/places/{place.uid}/").content.decode()
     assert "公共施設" in detail and "指定緊急避難場所" in detail
+
+
+def test_a_stale_list_of_twins_never_hides_a_place_that_is_no_longer_a_twin(world):
+    apply(world, PUBLIC)
+    apply(world, evacuation_file({
+        "ID": "E9", "名称": "桶川市民ホール", "所在地_連結表記": "埼玉県桶川市若宮1丁目5-9",
+        "緯度（世界測地系）": "35.999000", "経度（世界測地系）": "139.550600", "災害種別_地震": "1",
+    }))  # fmt: skip
+    client = Client()
+
+    def shown():
+        page = client.get(f"/map/{world.tenant_a.code}/", {"q": "市民ホール"})
+        return [p for p in page.context["page"] if p.service.name == "桶川市民ホール"]
+
+    assert len(shown()) == 1  # the twins are now cached
+    later = Service.objects.filter(name="桶川市民ホール").order_by("pk").last()
+    # A change the cache does not hear of (written outside the services): the two records
+    # are no longer the same place, so both must show.
+    Location.objects.filter(services_at__service=later).update(address="埼玉県桶川市若宮2丁目1-1")
+    assert len(shown()) == 2
