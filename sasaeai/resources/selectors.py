@@ -423,11 +423,19 @@ def _twins(tenant_id: int, names: set[str]):
 
 
 def _with_twin_roles(places: list[Place]) -> list[Place]:
-    names = {p.service.name for p in places if p.location is not None and p.location.address}
+    if not places:
+        return places
+    tenant_id = places[0].service.tenant_id
+    twin_ids = set(_twin_ids(tenant_id))
+    names = {
+        p.service.name
+        for p in places
+        if p.location is not None and p.location.address and p.service.pk in twin_ids
+    }
     if not names:
         return places
     roles: dict[tuple[str, str], list[Category]] = defaultdict(list)
-    for row in _twins(places[0].service.tenant_id, names):
+    for row in _twins(tenant_id, names):
         roles[(row.service.name, row.location.address)].extend(row.service.categories.all())
     for place in places:
         if place.location is None:

@@ -125,6 +125,15 @@ def _submit(form) -> None:
     form.locator("button[type=submit]").last.click()
 
 
+def _watch(page, base) -> tuple[list[str], list[str]]:
+    """Collect requests that leave the machine and script errors, for the test to assert."""
+    outside, errors = [], []
+    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(base) else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return outside, errors
+
+
 @contextlib.contextmanager
 def _screenshot_on_failure(page):
     """Keep the page a failing step stopped on, for CI's artifacts."""
@@ -403,10 +412,7 @@ def test_an_8050_household_from_a_commissioners_concern_to_the_plan(
     csw_before = _metric("consultation.csw_support_count", tenant, year)
 
     page, base = browser_page, live_server.url
-    outside, errors = [], []
-    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(base) else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    outside, errors = _watch(page, base)
 
     with _screenshot_on_failure(page):
         # 1. The commissioner passes a concern on; it is not yet received.
@@ -558,10 +564,7 @@ def test_a_call_about_a_neighbour_to_a_referral_with_consent_recorded_inline(
     tenant = Tenant.objects.get(code=CITY)
     care = Agency.objects.get(tenant=tenant, name=CARE_CENTRE)
     page, base = browser_page, live_server.url
-    outside, errors = [], []
-    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(base) else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    outside, errors = _watch(page, base)
 
     with _screenshot_on_failure(page):
         call_pk = _desk_records_a_call_about_a_neighbour(page, base)

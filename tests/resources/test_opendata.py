@@ -797,6 +797,10 @@ def public_file(*rows: dict, extra: tuple = (), drop: tuple = ()) -> bytes:
     header = [name for name in header if name not in drop]
     base = {"全国地方公共団体コード": "112097", "地方公共団体名": "埼玉県桶川市",
             "所在地_連結表記": "埼玉県桶川市若宮1丁目5-9", "緯度": "35.999", "経度": "139.5506"}  # fmt: skip
+    return _csv_of(header, base, rows)
+
+
+def _csv_of(header: list[str], base: dict, rows) -> bytes:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=header, lineterminator="\r\n")
     writer.writeheader()
@@ -884,21 +888,22 @@ def test_barrier_free_text_sets_the_accessibility_filters(world):
 
 def evacuation_file(*rows: dict) -> bytes:
     header = data_of(EVACUATION).decode("utf-8-sig").splitlines()[0].split(",")
-    base = {"全国地方公共団体コード": "112097", "地方公共団体名": "埼玉県桶川市"}
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=header, lineterminator="\r\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({**base, **row})
-    return out.getvalue().encode("utf-8")
+    return _csv_of(
+        header, {"全国地方公共団体コード": "112097", "地方公共団体名": "埼玉県桶川市"}, rows
+    )
 
 
-def test_a_place_in_two_datasets_appears_once_to_residents_with_both_roles(world):
+def _hall_in_two_datasets(world):
+    """桶川市民ホール as a public facility and, with the same name and address, an evacuation site."""
     apply(world, PUBLIC)
     apply(world, evacuation_file({
         "ID": "E9", "名称": "桶川市民ホール", "所在地_連結表記": "埼玉県桶川市若宮1丁目5-9",
         "緯度（世界測地系）": "35.999000", "経度（世界測地系）": "139.550600", "災害種別_地震": "1",
     }))  # fmt: skip
+
+
+def test_a_place_in_two_datasets_appears_once_to_residents_with_both_roles(world):
+    _hall_in_two_datasets(world)
     assert Service.objects.filter(name="桶川市民ホール").count() == 2  # one per dataset
     client = Client()
     for query in ({"q": "市民ホール"}, {"category": "evacuation_site"}, {}):
@@ -912,11 +917,7 @@ def test_a_place_in_two_datasets_appears_once_to_residents_with_both_roles(world
 
 
 def test_a_stale_list_of_twins_never_hides_a_place_that_is_no_longer_a_twin(world):
-    apply(world, PUBLIC)
-    apply(world, evacuation_file({
-        "ID": "E9", "名称": "桶川市民ホール", "所在地_連結表記": "埼玉県桶川市若宮1丁目5-9",
-        "緯度（世界測地系）": "35.999000", "経度（世界測地系）": "139.550600", "災害種別_地震": "1",
-    }))  # fmt: skip
+    _hall_in_two_datasets(world)
     client = Client()
 
     def shown():
