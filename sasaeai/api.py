@@ -64,7 +64,7 @@ def _check_value(value: Any, location: tuple) -> None:
             raise UnacceptableInput(location, "値が大きすぎます。")
     elif isinstance(value, float):
         if not math.isfinite(value):  # Python's json reads NaN and Infinity, JSON has neither
-            raise UnacceptableInput(location, "数値を入力してください。")
+            raise UnacceptableInput(location, _PYDANTIC_MESSAGES["float_parsing"])
     elif isinstance(value, dict):
         for key, item in value.items():
             _check_value(key, location)
