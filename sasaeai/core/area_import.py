@@ -491,7 +491,7 @@ def _read_shapefile(parts: Mapping[str, bytes], options: Options) -> AreaImportP
             encoding=encoding,
             encodingErrors="replace",
         )
-        fields = [f[0] for f in reader.fields[1:]]
+        fields = [getattr(f, "name", None) or f[0] for f in reader.fields[1:]]
         estat = bool(ESTAT_KEYS & set(fields))
         preview.format = "estat-shapefile" if estat else "shapefile"
         for number, record in enumerate(reader.iterShapeRecords(), start=1):
