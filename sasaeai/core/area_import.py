@@ -589,19 +589,19 @@ def _check_geometry(preview: AreaImportPreview, row: Row):
         preview.error(row.number, _("The boundary must be a GeoJSON Polygon or MultiPolygon."))
         return None
     try:
-        geo.validate_boundary(row.boundary)
+        points = [p for polygon in geo.polygons_of(row.boundary) for ring in polygon for p in ring]
+        lons = [float(p[0]) for p in points]
+        lats = [float(p[1]) for p in points]
     except ValidationError as error:
         preview.error(row.number, " ".join(error.messages))
         return None
-    except (TypeError, ValueError, IndexError, AttributeError):
+    except (TypeError, ValueError, IndexError, AttributeError, KeyError):
         preview.error(row.number, _("The boundary's coordinates cannot be read."))
         return None
-    try:
-        geometry = shape(row.boundary)
-    except (ShapelyError, TypeError, ValueError, KeyError, IndexError):
-        preview.error(row.number, _("The boundary's coordinates cannot be read."))
+    if not points:
+        preview.error(row.number, _("The boundary encloses no area."))
         return None
-    min_lon, min_lat, max_lon, max_lat = geometry.bounds
+    min_lon, max_lon, min_lat, max_lat = min(lons), max(lons), min(lats), max(lats)
     if not (
         JAPAN_LON[0] <= min_lon
         and max_lon <= JAPAN_LON[1]
@@ -619,6 +619,16 @@ def _check_geometry(preview: AreaImportPreview, row: Row):
                 )
                 % {"lon": f"{min_lon:.4f}", "lat": f"{min_lat:.4f}"},
             )
+        return None
+    try:
+        geo.validate_boundary(row.boundary)
+    except ValidationError as error:
+        preview.error(row.number, " ".join(error.messages))
+        return None
+    try:
+        geometry = shape(row.boundary)
+    except (ShapelyError, TypeError, ValueError, KeyError, IndexError):
+        preview.error(row.number, _("The boundary's coordinates cannot be read."))
         return None
     if not geometry.is_valid:
         preview.error(row.number, _shape_message(shapely.is_valid_reason(geometry)))

@@ -279,9 +279,9 @@ def test_overlapping_polygons_in_the_file_are_refused(world):
     preview = check(world, "a.geojson", geojson([
         feature("甲地区", geometry=cell(0, 0)),
         feature("乙地区", geometry=square(LAT, LON + 0.005, 0.005)),
-        feature("丙地区", geometry=cell(0, 1)),  # touches 甲 along an edge: fine
+        feature("丙地区", geometry=cell(1, 0)),  # touches 甲 along an edge: fine
     ]))  # fmt: skip
-    assert errors_of(preview) == [(2, "境界が地物1と重なっています（約 503,035 m²）。")]
+    assert errors_of(preview) == [(2, "境界が地物1と重なっています（約 503,046 m²）。")]
     assert_refused(world, preview, 2, "地物1")
 
 
@@ -294,7 +294,7 @@ def test_overlap_with_an_existing_area_is_refused_but_a_sliver_is_not(world):
         feature("甲地区", geometry=overlapping), feature("乙地区", geometry=sliver),
     ]))  # fmt: skip
     messages = errors_of(preview)
-    assert len([m for n, m in messages if n == 1 and "既存の地区「桶川地区」" in m]) == 1
+    assert len([m for n, m in messages if n == 1 and "既存の地域「桶川地区」" in m]) == 1
     assert not [m for n, m in messages if n == 2 and "桶川地区" in m]
     assert_refused(world, preview, 1, "桶川地区")
 
@@ -313,7 +313,7 @@ def test_unknown_kind_is_refused(world):
 
 def test_unknown_parent_is_refused(world):
     preview = check(world, "a.csv", "名称,種別,親\n甲地区,地区,存在しない地区\n".encode())
-    assert_refused(world, preview, 2, "親「存在しない地区」")
+    assert_refused(world, preview, 2, "上位地域「存在しない地区」が見つかりません")
 
 
 def test_duplicate_code_is_refused(world):
