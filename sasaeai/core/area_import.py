@@ -25,6 +25,7 @@ import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 
+import numpy as np
 import shapely
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -410,12 +411,11 @@ def _parse_geometry_text(preview: AreaImportPreview, number: int, text: str):
         return False
 
 
-def _geojson(value):
-    """Tuples to lists, so that a geometry compares equal to itself after a JSON round trip."""
-    if isinstance(value, dict):
-        return {k: _geojson(v) for k, v in value.items() if k != "bbox"}
-    if isinstance(value, list | tuple):
-        return [_geojson(v) for v in value]
+def _geojson(value: dict) -> dict:
+    """Tuples to lists (a JSON round trip, done in C), so that a geometry compares equal to
+    itself after it is stored."""
+    value = json.loads(json.dumps(value))
+    value.pop("bbox", None)
     return value
 
 
@@ -811,9 +811,8 @@ def _check_overlaps(preview, shapes: dict, existing: list[Area], matched: set[in
     geometries = [shapes[n] for n in numbers]
     if geometries:
         tree = shapely.STRtree(geometries)
-        left, right = tree.query(geometries, predicate="intersects")
-        for i, j in zip(left.tolist(), right.tolist(), strict=True):
-            if i >= j or kind_of[numbers[i]] != kind_of[numbers[j]]:
+        for i, j in _interiors_meet(tree, geometries, geometries, same=True):
+            if kind_of[numbers[i]] != kind_of[numbers[j]]:
                 continue
             a, b = geometries[i], geometries[j]
             overlap = a.intersection(b).area
@@ -834,8 +833,7 @@ def _check_overlaps(preview, shapes: dict, existing: list[Area], matched: set[in
     if not kept_shapes or not geometries:
         return
     tree = shapely.STRtree(kept_shapes)
-    left, right = tree.query(geometries, predicate="intersects")
-    for i, j in zip(left.tolist(), right.tolist(), strict=True):
+    for i, j in _interiors_meet(tree, geometries, kept_shapes):
         area, a, b = kept_areas[j], geometries[i], kept_shapes[j]
         if area.kind != kind_of[numbers[i]]:
             continue
@@ -849,6 +847,25 @@ def _check_overlaps(preview, shapes: dict, existing: list[Area], matched: set[in
                 _("The boundary overlaps the existing area %(name)s (about %(m2)s m²).")
                 % {"name": area.name, "m2": _square_metres(overlap, a)},
             )
+
+
+def _interiors_meet(
+    tree, queries: list, targets: list, *, same: bool = False
+) -> list[tuple[int, int]]:
+    """Pairs whose interiors meet: neighbours that only touch along an edge are left out
+    (DE-9IM, vectorised), so the costly intersection is computed only where it may matter."""
+    left, right = tree.query(queries, predicate="intersects")
+    if same:  # one list against itself: each pair once
+        once = left < right
+        left, right = left[once], right[once]
+    if not len(left):
+        return []
+    queries_array, targets_array = (
+        np.asarray(queries, dtype=object),
+        np.asarray(targets, dtype=object),
+    )
+    meet = shapely.relate_pattern(queries_array[left], targets_array[right], "T********")
+    return list(zip(left[meet].tolist(), right[meet].tolist(), strict=True))
 
 
 def _square_metres(degrees: float, near) -> str:
@@ -935,7 +952,8 @@ def apply(
             if row.parent_row is None or rows[row.parent_row].area_id is not None
             or row.parent_row in created_id
         ]  # fmt: skip
-        later = [row for row in pending if row not in ready]
+        ready_numbers = {row.number for row in ready}
+        later = [row for row in pending if row.number not in ready_numbers]
         if not ready:
             raise AreaImportError(
                 [Problem(preview.place, later[0].number, _("The parents form a cycle."))]
