@@ -170,6 +170,8 @@ class AreaImportPreview:
     options: Options = field(default_factory=Options)
     # How many of the problems came from reading the file (check() replaces the rest).
     read_problems: int = -1
+    # e-Stat: the first row of each KEY_CODE, so that the parts of an enclave (飛び地) merge.
+    by_code: dict[str, Row] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def errors(self) -> list[Problem]:
@@ -543,16 +545,26 @@ def _add_estat_row(preview, number: int, properties: Mapping, geometry) -> None:
     parent = preview.options.parent
     if preview.options.parent_from_city:
         parent = _text(properties.get("CITY_NAME")) or parent
-    preview.rows.append(
-        Row(
-            number=number,
-            kind=preview.options.kind or AreaKind.DISTRICT.value,
-            code=code,
-            name=name,
-            parent=parent,
-            boundary=geometry,
-        )
+    first = preview.by_code.get(code) if code else None
+    if first is not None and first.name == name and first.boundary and geometry:
+        # e-Stat publishes each part of a 小地域 split into pieces (飛び地) as its own record
+        # with the same KEY_CODE (AREA_MAX_F marks the largest): one area, a MultiPolygon.
+        first.boundary = {
+            "type": "MultiPolygon",
+            "coordinates": geo.polygons_of(first.boundary) + geo.polygons_of(geometry),
+        }
+        return
+    row = Row(
+        number=number,
+        kind=preview.options.kind or AreaKind.DISTRICT.value,
+        code=code,
+        name=name,
+        parent=parent,
+        boundary=geometry,
     )
+    preview.rows.append(row)
+    if code:
+        preview.by_code.setdefault(code, row)
 
 
 # ── checking ─────────────────────────────────────────────────────────────────────────────

@@ -176,6 +176,33 @@ def test_estat_shapefile_zip_skips_water_and_sets_the_parent(world):
     assert not Area.objects.filter(name="江戸川").exists()
 
 
+def test_estat_enclave_parts_become_one_multipolygon(world):
+    """e-Stat gives each part of a split 小地域 (飛び地) its own record with the same KEY_CODE."""
+    data = estat_zip([
+        ("001001", "八幡一丁目", 8101, cell(0, 0)),
+        ("001002", "八幡二丁目", 8101, cell(0, 1)),
+        ("001001", "八幡一丁目", 8101, cell(2, 2)),
+    ])  # fmt: skip
+    preview = check(world, "a.zip", data)
+    assert not preview.has_errors, errors_of(preview)
+    assert [row.name for row in preview.rows] == ["八幡一丁目", "八幡二丁目"]
+    area_import.apply(preview, actor=SYSTEM)
+    area = Area.objects.get(code="12203001001")
+    assert area.boundary["type"] == "MultiPolygon"
+    assert len(area.boundary["coordinates"]) == 2
+    assert check(world, "a.zip", data).rows[0].status == "unchanged"
+
+
+def test_estat_parent_from_city_name(world):
+    from sasaeai.core import services
+
+    services.area_create(actor=SYSTEM, tenant_id=world.tenant_a.pk, kind="daily_life_area",
+                         name="市川市", code="122033")  # fmt: skip
+    data = estat_zip([("001001", "八幡一丁目", 8101, cell(0, 0))])
+    run(world, "a.zip", data, parent_from_city=True)
+    assert Area.objects.get(code="12203001001").parent.name == "市川市"
+
+
 def test_estat_shapefile_as_separate_files(world):
     with zipfile.ZipFile(io.BytesIO(estat_zip([("001001", "八幡一丁目", 8101, cell(0, 0))]))) as z:
         files = {name: z.read(name) for name in z.namelist()}
