@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import shapely
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from shapely.errors import GEOSException, ShapelyError
 from shapely.geometry import mapping, shape
@@ -58,6 +58,8 @@ OVERLAP_ABSOLUTE = 1e-8
 OVERLAP_RELATIVE = 0.001
 
 PROBLEM_LIMIT = 500
+# A part of a zipped shapefile, unpacked (a whole prefecture's 小地域 .shp is about 200 MB).
+MAX_PART_BYTES = 512 * 1024 * 1024
 
 # e-Stat 小地域 (国勢調査) attributes. HCODE 8101: 町丁・字等; 8154: 水面調査区 (water).
 ESTAT_KEYS = {"KEY_CODE", "S_NAME", "HCODE"}
@@ -425,7 +427,14 @@ def _read_zip(data: bytes, options: Options) -> AreaImportPreview:
     preview = AreaImportPreview(tenant_id=0, format="shapefile", place="record", options=options)
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-        entries = [info for info in archive.infolist() if not info.is_dir()]
+        entries = [
+            info
+            for info in archive.infolist()
+            if not info.is_dir()
+            # macOS adds resource forks: __MACOSX/._name.shp
+            and "__MACOSX/" not in info.filename
+            and not info.filename.rsplit("/", 1)[-1].startswith("._")
+        ]
     except zipfile.BadZipFile:
         preview.error(None, _("The zip file cannot be opened."))
         return preview
@@ -440,7 +449,7 @@ def _read_zip(data: bytes, options: Options) -> AreaImportPreview:
     parts = {}
     for entry in entries:
         name = entry.filename.lower()
-        if name.startswith(stem + ".") and entry.file_size <= 1024 * 1024 * 1024:
+        if name.startswith(stem + ".") and entry.file_size <= MAX_PART_BYTES:
             parts[name[len(stem) + 1 :]] = archive.read(entry)
     return _read_shapefile(parts, options)
 
@@ -954,6 +963,42 @@ def apply(
         raise AreaImportError(preview.errors)
     rows = {row.number: row for row in preview.rows}
     areas = Area.objects.in_bulk([r.area_id for r in rows.values() if r.area_id])
+    try:
+        with transaction.atomic():
+            _write(preview, rows, areas, progress)
+    except IntegrityError:
+        # e.g. two areas of the file swapping their names: each name is unique per kind at
+        # every moment, so such a file is applied in two steps.
+        raise AreaImportError(
+            [
+                Problem(
+                    preview.place,
+                    None,
+                    _(
+                        "The areas could not be saved because two names "
+                        "would clash while saving (e.g. two areas swapping "
+                        "names). Import the change in two steps."
+                    ),
+                )
+            ]
+        ) from None
+    counts = preview.counts
+    result = {key: counts[key] for key in (NEW, CHANGED, UNCHANGED, "warnings")}
+    audit_event(
+        actor,
+        Event(
+            action=Action.CREATE,
+            object_type="core.area_import",
+            object_repr=(filename or preview.format)[:200],
+            tenant_id=tenant_id,
+            detail={"format": preview.format, **result},
+        ),
+    )
+    return result
+
+
+def _write(preview: AreaImportPreview, rows: dict, areas: dict, progress) -> None:
+    tenant_id = preview.tenant_id
     total, done = len(rows), 0
     # Parents first: a row whose parent is a new row of the file waits for it.
     pending = [row for row in preview.rows if row.status != UNCHANGED]
@@ -1001,16 +1046,3 @@ def apply(
         if progress:
             progress(done, total)
         pending = later
-    counts = preview.counts
-    result = {key: counts[key] for key in (NEW, CHANGED, UNCHANGED, "warnings")}
-    audit_event(
-        actor,
-        Event(
-            action=Action.CREATE,
-            object_type="core.area_import",
-            object_repr=(filename or preview.format)[:200],
-            tenant_id=tenant_id,
-            detail={"format": preview.format, **result},
-        ),
-    )
-    return result

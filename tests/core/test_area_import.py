@@ -552,3 +552,28 @@ def test_a_thousand_polygons_import_in_reasonable_time(world, capsys):
     with capsys.disabled():
         print(f"\n1,000 polygons: validate {checked - started:.2f} s, apply {done - checked:.2f} s")
     assert done - started < 60
+
+
+def test_two_areas_swapping_names_are_refused_whole(world):
+    run(world, "a.csv", "code,name,kind\nS1,甲地区,district\nS2,乙地区,district\n".encode())
+    preview = check(
+        world, "b.csv", "code,name,kind\nS1,乙地区,district\nS2,甲地区,district\n".encode()
+    )
+    assert not preview.has_errors
+    with pytest.raises(area_import.AreaImportError) as refused:
+        area_import.apply(preview, actor=SYSTEM)
+    assert "2回に分けて" in refused.value.problems[0].message
+    assert Area.objects.get(code="S1").name == "甲地区"
+    assert not AuditEntry.objects.filter(object_type="core.area_import", detail__changed=2).exists()
+
+
+def test_zip_from_a_mac_with_resource_forks(world):
+    data = estat_zip([("001001", "八幡一丁目", 8101, cell(0, 0))])
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(buffer, "w") as target:
+        for name in source.namelist():
+            target.writestr(f"r2ka12203/{name}", source.read(name))
+            target.writestr(f"__MACOSX/r2ka12203/._{name}", b"\x00\x05\x16\x07")
+    preview = check(world, "r2ka12203.zip", buffer.getvalue())
+    assert not preview.has_errors, errors_of(preview)
+    assert [row.name for row in preview.rows] == ["八幡一丁目"]
