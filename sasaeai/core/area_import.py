@@ -204,6 +204,8 @@ class AreaImportPreview:
 
     def summary(self) -> dict:
         """JSON for a page or a job record: counts, problems, rows without their geometry."""
+        failed = {p.number for p in self.errors}
+        labels = dict(AreaKind.choices)
         return {
             "format": self.format,
             "encoding": self.encoding,
@@ -214,13 +216,14 @@ class AreaImportPreview:
             "rows": [
                 {
                     "where": Problem(self.place, row.number, "").where,
-                    "kind": row.kind,
+                    "kind": str(labels.get(row.kind, row.kind)),
                     "code": row.code,
                     "name": row.name,
                     "parent": row.parent,
                     "has_boundary": row.boundary is not None,
                     "status": row.status,
                     "changes": row.changes,
+                    "has_error": row.number in failed,
                 }
                 for row in self.rows
             ],
@@ -598,10 +601,11 @@ def _shape_message(explanation: str) -> str:
     }
     text = messages.get(reason, _("The boundary is not a valid polygon (%(reason)s)") % {
         "reason": reason})  # fmt: skip
+    place = ""
     if lon and lat:
-        text += _(" near longitude %(lon)s, latitude %(lat)s") % {
+        place = _(" near longitude %(lon)s, latitude %(lat)s") % {
             "lon": f"{float(lon):.6f}", "lat": f"{float(lat):.6f}"}  # fmt: skip
-    return text + "."
+    return _("%(problem)s%(place)s.") % {"problem": text, "place": place}
 
 
 def _check_geometry(preview: AreaImportPreview, row: Row):
