@@ -700,6 +700,8 @@ def check(preview: AreaImportPreview, *, tenant_id: int) -> AreaImportPreview:
     seen_name: dict[tuple[str, str], int] = {}
     shapes: dict[int, object] = {}
     for row in preview.rows:
+        if not row.parent and options.parent and options.parent not in (row.code, row.name):
+            row.parent = options.parent  # the parent for rows that name none
         row.status, row.area_id, row.parent_id, row.parent_row, row.changes = (
             "",
             None,

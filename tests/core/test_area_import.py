@@ -155,6 +155,13 @@ def test_csv_in_utf8_with_bom_and_a_kind_for_all(world):
     ) == {"第一小学校区", "第二小学校区"}
 
 
+def test_a_parent_for_rows_that_name_none(world):
+    data = "名称,種別,親\n甲地区,地区,\n乙地区,地区,加納地区\n".encode()
+    run(world, "a.csv", data, parent="桶川地区")
+    assert Area.objects.get(name="甲地区").parent == world.district
+    assert Area.objects.get(name="乙地区").parent == world.other_district
+
+
 def test_estat_shapefile_zip_skips_water_and_sets_the_parent(world):
     data = estat_zip([
         ("001001", "八幡一丁目", 8101, cell(0, 0)),
