@@ -254,7 +254,7 @@ def read(files: Mapping[str, bytes], options: Options | None = None) -> AreaImpo
     suffix = name.lower().rsplit(".", 1)[-1] if "." in name else ""
     if suffix in ("geojson", "json"):
         return _read_geojson(data, options)
-    if suffix in ("csv", "txt", "tsv"):
+    if suffix in ("csv", "txt"):
         return _read_csv(data, options)
     if data[:4] == b"PK\x03\x04":
         return _read_zip(data, options)
