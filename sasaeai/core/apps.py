@@ -9,7 +9,12 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self):
+        from sasaeai.accounts.models import Role
+        from sasaeai.accounts.policy import register_permissions
         from sasaeai.core import metrics, modules, rls
+
+        # Importing a districts file replaces many areas at once: system admins only.
+        register_permissions({"core.import_area": {Role.SYSTEM_ADMIN}})
 
         # Row-level security and the application role's grants follow the models: a new
         # module's tenant-scoped tables are covered after its first migrate, untouched here.

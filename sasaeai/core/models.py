@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -91,3 +92,42 @@ class Area(TenantScoped):
 
     def refresh_search_text(self):
         self.search_text = normalize_for_search(f"{self.name} {self.name_kana} {self.code}")
+
+
+class AreaImportStatus(models.TextChoices):
+    PREVIEWED = "previewed", _("previewed")
+    APPLIED = "applied", _("applied")
+    DISCARDED = "discarded", _("discarded")
+
+
+class AreaImport(TenantScoped):
+    """An uploaded districts file between its preview and its application (core.area_import).
+
+    The page keeps the file here, reached by an unguessable token inside the tenant; applying
+    reads these bytes again and checks them against the areas as they are at that moment.
+    """
+
+    token = models.UUIDField(unique=True, editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    filename = models.CharField(max_length=200)
+    # A single file as uploaded; the parts of a shapefile uploaded separately as one zip.
+    content = models.BinaryField()
+    options = models.JSONField(default=dict)
+    status = models.CharField(
+        max_length=10, choices=AreaImportStatus.choices, default=AreaImportStatus.PREVIEWED
+    )
+    summary = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    policy_area_field = None
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("area import")
+        verbose_name_plural = _("area imports")
+
+    def __str__(self):
+        return self.filename

@@ -85,6 +85,7 @@ def area_list(request):
             "page": page,
             "form": form,
             "can_manage": policy.has_permission(request.actor, "core.manage_area"),
+            "can_import": policy.has_permission(request.actor, "core.import_area"),
         },
     )
 
