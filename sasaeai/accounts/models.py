@@ -113,6 +113,26 @@ class Membership(models.Model):
     def __str__(self):
         return f"{self.user} / {self.tenant} / {self.get_role_display()}"
 
+    @property
+    def invitation_state(self) -> str:
+        """The state of the member's latest invitation, from selectors.with_invitation_state;
+        "" when they were never invited."""
+        expires_at = getattr(self, "invitation_expires_at", None)
+        if expires_at is None:
+            return ""
+        from django.utils import timezone
+
+        return Invitation(
+            expires_at=expires_at,
+            accepted_at=getattr(self, "invitation_accepted_at", None),
+            revoked_at=getattr(self, "invitation_revoked_at", None),
+        ).state_at(timezone.now())
+
+    @property
+    def invitation_state_label(self) -> str:
+        state = self.invitation_state
+        return InvitationState(state).label if state else ""
+
     def refresh_search_text(self):
         user = self.user
         self.search_text = normalize_for_search(
