@@ -148,7 +148,7 @@ class InvitationQuerySet(models.QuerySet):
 
 class InvitationState(models.TextChoices):
     PENDING = "pending", _("invited")
-    ACCEPTED = "accepted", _("accepted")
+    ACCEPTED = "accepted", _("invitation accepted")
     EXPIRED = "expired", _("invitation expired")
     REVOKED = "revoked", _("invitation revoked")
 
