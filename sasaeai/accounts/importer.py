@@ -57,10 +57,14 @@ COLUMN_TITLES = {NAME: "氏名", KANA: "ふりがな", EMAIL: "メールアド�
                  DISTRICTS: "地区"}  # fmt: skip
 REQUIRED = (NAME, EMAIL, ROLE)
 DISTRICT_SEPARATORS = re.compile(r"[、・;；,，]")
+# Names offices use besides the labels (市職員 reads oddly in a town).
 ROLE_ALIASES = {
-    "民生委員": Role.WELFARE_COMMISSIONER,
-    "民生委員児童委員": Role.WELFARE_COMMISSIONER,
-}
+    "民生委員": Role.WELFARE_COMMISSIONER, "民生委員児童委員": Role.WELFARE_COMMISSIONER,
+    "市町村職員": Role.MUNICIPAL_STAFF, "町職員": Role.MUNICIPAL_STAFF,
+    "村職員": Role.MUNICIPAL_STAFF, "区職員": Role.MUNICIPAL_STAFF,
+    "社会福祉協議会職員": Role.WELFARE_COUNCIL_STAFF, "CSW": Role.COMMUNITY_SOCIAL_WORKER,
+    "コミュニティソーシャルワーカー": Role.COMMUNITY_SOCIAL_WORKER,
+}  # fmt: skip
 MAX_ROWS = 20_000
 PROBLEM_LIMIT = 500
 

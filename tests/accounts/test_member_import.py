@@ -87,14 +87,14 @@ def test_an_xlsx_sheet_is_read_with_its_row_numbers(world):
         ["氏名", "ふりがな", "メールアドレス", "役割", "地区", "備考"],
         ["市川 花子", "いちかわ はなこ", "hanako@example.jp", "民生委員・児童委員", "桶川地区"],
         [None, None, None, None, None],
-        ["", "", "bad-address", "市職員", ""],
+        ["", "", "bad-address", "市長", ""],
     ])  # fmt: skip
     preview = importer.validate(data, tenant=world.tenant_a, filename="members.xlsx")
     assert preview.encoding == "xlsx"
     assert messages(preview) == [
         "4行目、列「氏名」: 氏名が空です。",
         "4行目、列「メールアドレス」: bad-address は正しいメールアドレスではありません。",
-        "4行目、列「役割」: 不明な役割です: 市職員",
+        "4行目、列「役割」: 不明な役割です: 市長",
     ]
     # The extra column is a warning only.
     assert [w.message for w in preview.warnings] == [
@@ -178,7 +178,7 @@ def test_a_changed_row_updates_the_existing_member(world):
 
 def test_an_existing_member_of_the_tenant_is_matched_by_email(world):
     user = world.user(Role.MUNICIPAL_STAFF)
-    user.email = "staff@example.jp"
+    user.email, user.display_name = "staff@example.jp", "市 職員"
     user.save()
     preview = importer.validate(
         csv_bytes(f"{user.display_name},,STAFF@example.jp,municipal_staff,"),
@@ -187,14 +187,17 @@ def test_an_existing_member_of_the_tenant_is_matched_by_email(world):
     assert preview.counts == {"new": 0, "changed": 0, "unchanged": 1}
 
 
-def test_the_command_checks_dry_runs_and_imports_with_invitations(world, tmp_path, capsys):
+def test_the_command_checks_dry_runs_and_imports_with_invitations(
+    world, tmp_path, capsys, django_capture_on_commit_callbacks
+):
     sheet = tmp_path / "members.csv"
     sheet.write_bytes(csv_bytes(*GOOD))
     call_command("import_members", str(sheet), "--tenant", "桶川市", "--dry-run")
     assert "new: 3" in capsys.readouterr().out
     assert not User.objects.filter(email="hanako@example.jp").exists()
 
-    call_command("import_members", str(sheet), "--tenant", "112097")
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("import_members", str(sheet), "--tenant", "112097")
     assert Membership.objects.filter(tenant=world.tenant_a, user__email__endswith="@example.jp")
     assert sorted(m.to[0] for m in mail.outbox) == [
         "hanako@example.jp", "ichiro@example.jp", "taro@example.jp"
