@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from openpyxl import Workbook
 
 from sasaeai.accounts import importer
-from sasaeai.accounts.models import ImportStatus, Invitation, Membership, MemberImport, Role, User
+from sasaeai.accounts.models import ImportStatus, Invitation, MemberImport, Membership, Role, User
 from sasaeai.audit.models import AuditEntry
 from tests.conftest import SYSTEM
 
@@ -65,7 +65,9 @@ def test_a_utf8_sheet_creates_the_members_with_roles_and_districts(world):
     assert not hanako.user.has_usable_password()
     # E-mail addresses are kept in lower case and matched without regard to case.
     assert Membership.objects.get(user__email="ichiro@example.jp").role == Role.SYSTEM_ADMIN
-    assert AuditEntry.objects.filter(object_type="accounts.membership", action="create").count() >= 3
+    assert (
+        AuditEntry.objects.filter(object_type="accounts.membership", action="create").count() >= 3
+    )
 
 
 def test_a_cp932_sheet_with_english_headers_and_role_labels_is_read(world):
@@ -292,7 +294,8 @@ def test_an_import_of_another_tenant_does_not_exist(world):
     record = MemberImport.objects.get()
     client_a = world.client_for(world.user(Role.SYSTEM_ADMIN))
     assert client_a.get(f"/accounts/members/import/{record.pk}/").status_code == 404
-    assert client_a.post(
-        f"/accounts/members/import/{record.pk}/", {"action": "apply"}
-    ).status_code == 404
+    assert (
+        client_a.post(f"/accounts/members/import/{record.pk}/", {"action": "apply"}).status_code
+        == 404
+    )
     assert not User.objects.filter(email="hanako@example.jp").exists()
