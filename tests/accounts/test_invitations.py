@@ -222,3 +222,33 @@ def test_a_user_of_another_tenant_cannot_be_invited_here(world):
     user.save()
     with pytest.raises(ValueError):
         invitations.invitation_send(user, world.tenant_a, None, actor=SYSTEM)
+
+
+@pytest.mark.postgres
+def test_import_and_invitation_work_as_the_app_role_under_row_level_security(
+    world, app_role, django_capture_on_commit_callbacks
+):
+    """The link is opened with no tenant chosen: the services set the link's tenant
+    themselves, or row-level security would hide the invitation (and every link would fail)."""
+    from django.db import connection
+
+    from sasaeai.accounts import importer
+    from tests.accounts.test_member_import import GOOD, actor, csv_bytes
+
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL ROLE sasaeai_app")
+            preview = importer.validate(csv_bytes(*GOOD), tenant=world.tenant_a)
+            assert not preview.errors, preview.errors
+            result = importer.apply(preview, actor=actor(world))
+            user = User.objects.get(pk=result.created[0])
+            invitations.invitation_send(user, world.tenant_a, None)
+            cursor.execute("RESET ROLE")
+    token = link_in(mail.outbox[-1].body).rstrip("/").rsplit("/", 1)[1]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL ROLE sasaeai_app")
+        found = invitations.invitation_for_token(tenant_id=world.tenant_a.pk, token=token)
+        invitations.invitation_accept(invitation=found, password=NEW_PASSWORD)
+        cursor.execute("RESET ROLE")
+    user.refresh_from_db()
+    assert user.check_password(NEW_PASSWORD)
