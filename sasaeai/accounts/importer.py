@@ -483,8 +483,9 @@ def _apply_change(row: MemberRow, tenant_id: int):
 
 
 def send_invitations(*, user_ids: list[int], tenant: Tenant, sent_by: User | None, actor: Actor):
-    """Invite each new member; called after the import's transaction has committed."""
-    from sasaeai.accounts.invitations import invitation_send
+    """Invite the new members; called after the import's transaction has committed."""
+    from sasaeai.accounts.invitations import invitations_send
 
-    for user in User.objects.filter(pk__in=user_ids).order_by("pk"):
-        invitation_send(user, tenant, sent_by, actor=actor)
+    users = list(User.objects.filter(pk__in=user_ids).order_by("pk"))
+    if users:
+        invitations_send(users, tenant, sent_by, actor=actor)
