@@ -2,7 +2,7 @@
 
 Usage: python -m bench.members [--members 1000]
 Runs against a throw-away database: SQLite file bench_members.sqlite3, or DATABASE_URL's
-server with the database `sasaeai_bench_members`.
+server with the database `<its name>_bench_members`.
 """
 
 import argparse
@@ -19,10 +19,12 @@ def main(argv=None):
     if base_url.startswith("postgres"):
         import psycopg
 
-        bench_url = base_url.rsplit("/", 1)[0] + "/sasaeai_bench_members"
+        server, name = base_url.rsplit("/", 1)
+        bench_name = f"{name}_bench_members"
+        bench_url = f"{server}/{bench_name}"
         with psycopg.connect(base_url, autocommit=True) as conn:
-            conn.execute("DROP DATABASE IF EXISTS sasaeai_bench_members")
-            conn.execute("CREATE DATABASE sasaeai_bench_members")
+            conn.execute(f'DROP DATABASE IF EXISTS "{bench_name}"')
+            conn.execute(f'CREATE DATABASE "{bench_name}"')
     else:
         bench_url = "sqlite:///bench_members.sqlite3"
         if os.path.exists("bench_members.sqlite3"):

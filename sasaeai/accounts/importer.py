@@ -434,7 +434,8 @@ def apply(preview: Preview, *, actor: Actor) -> ImportResult:
         for row, user in zip(new_rows, users, strict=True):
             membership = Membership(user=user, tenant_id=tenant_id, role=row.role)
             membership.refresh_search_text()
-            membership.full_clean(exclude=["tenant"], validate_unique=False)
+            # The foreign keys are the tenant and the user just inserted: no query to check them.
+            membership.full_clean(exclude=["tenant", "user"], validate_unique=False)
             memberships.append(membership)
         memberships = Membership.objects.bulk_create(memberships)
         if any(m.pk is None for m in memberships):

@@ -107,8 +107,9 @@ def invitations_send(
                 tenant=tenant, user=user, token_hash=token_hash(token), expires_at=expires_at,
                 sent_by=sent_by,
             )  # fmt: skip
-            # 256 random bits do not collide; the unique index would stop it all the same.
-            invitation.full_clean(validate_unique=False)
+            # 256 random bits do not collide; the unique index would stop it all the same. The
+            # foreign keys are objects in hand (the user's membership was checked above).
+            invitation.full_clean(exclude=["tenant", "user", "sent_by"], validate_unique=False)
             tokens.append(token)
             invitations.append(invitation)
         invitations = Invitation.objects.bulk_create(invitations)

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from sasaeai.accounts import importer, invitations, policy
@@ -178,6 +179,7 @@ INVALID_MESSAGES = {
 @login_not_required
 @two_factor_exempt
 @tenant_choice_exempt
+@never_cache
 @require_http_methods(["GET", "POST"])
 def invitation_accept(request, tenant_id: int, token: str):
     try:
