@@ -266,11 +266,11 @@ def validate(data: bytes, *, tenant: Tenant, filename: str = "", actor: Actor | 
         return preview
 
     with tenant_context(tenant.pk):
-        _check_rows(preview, columns, rows, tenant)
+        _check_rows(preview, columns, rows, tenant, actor)
     return preview
 
 
-def _check_rows(preview: Preview, columns: dict[int, str], rows, tenant: Tenant) -> None:
+def _check_rows(preview: Preview, columns: dict[int, str], rows, tenant: Tenant, actor) -> None:
     roles = _role_lookup()
     areas_by_key, areas_by_id = _area_lookup(tenant.pk)
     first_line_of: dict[str, int] = {}
@@ -345,10 +345,12 @@ def _check_rows(preview: Preview, columns: dict[int, str], rows, tenant: Tenant)
             )
         if len(errors) == before:
             parsed.append(MemberRow(line, name, kana, email, role, sorted(area_ids), names))
-    _match_existing(preview, parsed, tenant, areas_by_id)
+    _match_existing(preview, parsed, tenant, areas_by_id, actor)
 
 
-def _match_existing(preview: Preview, parsed: list[MemberRow], tenant: Tenant, areas_by_id):
+def _match_existing(
+    preview: Preview, parsed: list[MemberRow], tenant: Tenant, areas_by_id, actor: Actor | None
+):
     emails = [row.email for row in parsed]
     users: dict[str, list[User]] = {}
     for start in range(0, len(emails), 500):
@@ -393,6 +395,16 @@ def _match_existing(preview: Preview, parsed: list[MemberRow], tenant: Tenant, a
             row.changes.append(f"氏名: {user.display_name} → {row.name}")
         if user.display_name_kana != row.kana:
             row.changes.append(f"ふりがな: {user.display_name_kana} → {row.kana}")
+        if membership.role != row.role and actor is not None and user.pk == actor.user_id:
+            # An admin who demotes themselves by a typo locks the tenant's management out.
+            preview.errors.append(
+                _problem(
+                    row.line,
+                    ROLE,
+                    _("This is your own account; the import does not change your own role."),
+                )
+            )
+            continue  # fmt: skip
         if membership.role != row.role:
             row.changes.append(f"役割: {membership.get_role_display()} → {Role(row.role).label}")
         if current_areas != row.area_ids:

@@ -57,7 +57,9 @@ def member_import(request):
         upload = form.cleaned_data["file"]
         data = upload.read()
         tenant = Tenant.objects.get(pk=request.actor.tenant_id)
-        preview = importer.validate(data, tenant=tenant, filename=upload.name or "")
+        preview = importer.validate(
+            data, tenant=tenant, filename=upload.name or "", actor=request.actor
+        )
         with transaction.atomic():
             record = MemberImport.objects.create(
                 tenant=tenant,
@@ -85,7 +87,8 @@ def member_import_preview(request, import_id: int):
         elif request.POST.get("action") == "discard":
             with transaction.atomic():
                 record.status, record.content = ImportStatus.DISCARDED, b""
-                record.save(update_fields=["status", "content"])
+                record.summary = _without_rows(record.summary)
+                record.save(update_fields=["status", "content", "summary"])
                 audit_object(request.actor, Action.UPDATE, record, detail={"status": "discarded"})
             messages.success(request, _("The import was discarded; nothing was changed."))
         return redirect("accounts:member_import_preview", import_id=record.pk)
@@ -103,7 +106,9 @@ def member_import_preview(request, import_id: int):
 
 def _apply(request, record: MemberImport) -> None:
     tenant = Tenant.objects.get(pk=record.tenant_id)
-    preview = importer.validate(bytes(record.content), tenant=tenant, filename=record.filename)
+    preview = importer.validate(
+        bytes(record.content), tenant=tenant, filename=record.filename, actor=request.actor
+    )
     if preview.has_errors:
         # The members changed since the preview (someone added the same person, say).
         record.summary = preview.summary()
@@ -113,7 +118,7 @@ def _apply(request, record: MemberImport) -> None:
     with transaction.atomic():
         result = importer.apply(preview, actor=request.actor)
         record.status, record.applied_at, record.content = ImportStatus.APPLIED, timezone.now(), b""
-        record.summary = {**preview.summary(), "invited": len(result.created)}
+        record.summary = {**_without_rows(preview.summary()), "invited": len(result.created)}
         record.save(update_fields=["status", "applied_at", "content", "summary"])
         audit_object(request.actor, Action.UPDATE, record, detail={"status": "applied"})
         user = User.objects.get(pk=request.user.pk)
@@ -127,6 +132,12 @@ def _apply(request, record: MemberImport) -> None:
         "Invitations were sent to the new members."
     ) % {"new": len(result.created), "changed": result.changed,
          "unchanged": result.unchanged})  # fmt: skip
+
+
+def _without_rows(summary: dict) -> dict:
+    """The summary kept after the import is closed: counts, not the people's names and
+    addresses (the member list shows who is there)."""
+    return {key: value for key, value in (summary or {}).items() if key != "rows"}
 
 
 def _managed_membership(request, pk: int) -> Membership:

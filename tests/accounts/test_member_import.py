@@ -254,6 +254,8 @@ def test_admin_uploads_previews_and_confirms(world, django_capture_on_commit_cal
     assert "保存しました" in response.content.decode()
     record.refresh_from_db()
     assert record.status == ImportStatus.APPLIED and bytes(record.content) == b""
+    # Once applied, the record keeps counts, not the people's names and addresses.
+    assert "rows" not in record.summary and record.summary["counts"]["new"] == 3
     assert len(mail.outbox) == 3
     assert Invitation.objects.filter(sent_by=world.user(Role.SYSTEM_ADMIN)).count() == 3
     # Confirming twice does nothing more.
@@ -299,3 +301,16 @@ def test_an_import_of_another_tenant_does_not_exist(world):
         == 404
     )
     assert not User.objects.filter(email="hanako@example.jp").exists()
+
+
+def test_an_admin_cannot_change_their_own_role_by_import(world):
+    admin = world.user(Role.SYSTEM_ADMIN)
+    admin.email, admin.display_name = "admin@example.jp", "管理 者"
+    admin.save()
+    client = world.client_for(admin)
+    response = upload(client, csv_bytes("管理 者,,admin@example.jp,市職員,"))
+    assert (
+        "2行目、列「役割」: ご自身のアカウントです。一括登録ではご自身の役割を変更しません。"
+        in (response.content.decode())
+    )
+    assert world.members[Role.SYSTEM_ADMIN].role == Role.SYSTEM_ADMIN
