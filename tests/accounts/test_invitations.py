@@ -252,3 +252,27 @@ def test_import_and_invitation_work_as_the_app_role_under_row_level_security(
         cursor.execute("RESET ROLE")
     user.refresh_from_db()
     assert user.check_password(NEW_PASSWORD)
+
+
+def test_tenant_creation_can_create_and_invite_its_first_admin(
+    world, django_capture_on_commit_callbacks
+):
+    """The pair another module (golive's tenant_create) uses for a city's first admin."""
+    from django.core.exceptions import ValidationError
+
+    from sasaeai.accounts import services
+
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        membership = services.member_create_invited(
+            actor=SYSTEM, tenant=world.tenant_b, email="Admin@Ichikawa.example.jp",
+            role=Role.SYSTEM_ADMIN, display_name="市川 管理",
+        )  # fmt: skip
+        invitations.invitation_send(membership.user, world.tenant_b, None)
+    assert membership.user.username == "admin@ichikawa.example.jp"
+    assert not membership.user.has_usable_password()
+    assert mail.outbox[0].to == ["admin@ichikawa.example.jp"] and "所沢市" in mail.outbox[0].subject
+    with pytest.raises(ValidationError):
+        services.member_create_invited(
+            actor=SYSTEM, tenant=world.tenant_a, email="admin@ichikawa.example.jp",
+            role=Role.SYSTEM_ADMIN,
+        )  # fmt: skip
