@@ -502,3 +502,54 @@ def send_invitations(*, user_ids: list[int], tenant: Tenant, sent_by: User | Non
     users = list(User.objects.filter(pk__in=user_ids).order_by("pk"))
     if users:
         invitations_send(users, tenant, sent_by, actor=actor)
+
+
+def without_rows(summary: dict) -> dict:
+    """The summary kept after an import is closed: counts, not the people's names and
+    addresses (the member list shows who is there)."""
+    return {key: value for key, value in (summary or {}).items() if key != "rows"}
+
+
+def apply_stored(
+    *, import_id: int, actor: Actor, sent_by_id: int | None, invite: bool = True
+) -> ImportResult | None:
+    """Apply an uploaded MemberImport: check its bytes again, save, invite after commit.
+
+    Takes ids only, so the page or a background job can run it. Returns None (and keeps the
+    new errors in the record's summary) when the sheet no longer passes: the members changed
+    since the preview (someone added the same person, say).
+    """
+    from django.utils import timezone
+
+    from sasaeai.accounts.models import ImportStatus, MemberImport
+    from sasaeai.audit.services import audit_object
+
+    # The record is locked: two confirmations of one upload save it once.
+    with tenant_context(actor.tenant_id), transaction.atomic():
+        record = MemberImport.objects.select_for_update().get(
+            pk=import_id, tenant_id=actor.tenant_id
+        )
+        if record.status != ImportStatus.PREVIEWED:
+            raise ValueError("This import was already applied or discarded.")
+        tenant = Tenant.objects.get(pk=record.tenant_id)
+        preview = validate(
+            bytes(record.content), tenant=tenant, filename=record.filename, actor=actor
+        )
+        if preview.has_errors:
+            record.summary = preview.summary()
+            record.save(update_fields=["summary"])
+            return None
+        sent_by = User.objects.filter(pk=sent_by_id).first() if sent_by_id else None
+        result = apply(preview, actor=actor)
+        record.status, record.applied_at = ImportStatus.APPLIED, timezone.now()
+        record.content = b""
+        record.summary = {**without_rows(preview.summary()), "invited": len(result.created)}
+        record.save(update_fields=["status", "applied_at", "content", "summary"])
+        audit_object(actor, Action.UPDATE, record, detail={"status": "applied"})
+        if invite and result.created:
+            transaction.on_commit(
+                lambda: send_invitations(
+                    user_ids=result.created, tenant=tenant, sent_by=sent_by, actor=actor
+                )
+            )
+    return result

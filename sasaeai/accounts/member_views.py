@@ -13,7 +13,6 @@ from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -87,7 +86,7 @@ def member_import_preview(request, import_id: int):
         elif request.POST.get("action") == "discard":
             with transaction.atomic():
                 record.status, record.content = ImportStatus.DISCARDED, b""
-                record.summary = _without_rows(record.summary)
+                record.summary = importer.without_rows(record.summary)
                 record.save(update_fields=["status", "content", "summary"])
                 audit_object(request.actor, Action.UPDATE, record, detail={"status": "discarded"})
             messages.success(request, _("The import was discarded; nothing was changed."))
@@ -105,39 +104,21 @@ def member_import_preview(request, import_id: int):
 
 
 def _apply(request, record: MemberImport) -> None:
-    tenant = Tenant.objects.get(pk=record.tenant_id)
-    preview = importer.validate(
-        bytes(record.content), tenant=tenant, filename=record.filename, actor=request.actor
-    )
-    if preview.has_errors:
-        # The members changed since the preview (someone added the same person, say).
-        record.summary = preview.summary()
-        record.save(update_fields=["summary"])
+    try:
+        result = importer.apply_stored(
+            import_id=record.pk, actor=request.actor, sent_by_id=request.user.pk
+        )
+    except ValueError:  # confirmed twice at once: the other one saved it
+        messages.error(request, _("This import was already applied or discarded."))
+        return
+    if result is None:
         messages.error(request, _("The sheet has errors now; nothing was saved."))
         return
-    with transaction.atomic():
-        result = importer.apply(preview, actor=request.actor)
-        record.status, record.applied_at, record.content = ImportStatus.APPLIED, timezone.now(), b""
-        record.summary = {**_without_rows(preview.summary()), "invited": len(result.created)}
-        record.save(update_fields=["status", "applied_at", "content", "summary"])
-        audit_object(request.actor, Action.UPDATE, record, detail={"status": "applied"})
-        user = User.objects.get(pk=request.user.pk)
-        transaction.on_commit(
-            lambda: importer.send_invitations(
-                user_ids=result.created, tenant=tenant, sent_by=user, actor=request.actor
-            )
-        )
     messages.success(request, _(
         "Saved: %(new)d new, %(changed)d changed, %(unchanged)d unchanged. "
         "Invitations were sent to the new members."
     ) % {"new": len(result.created), "changed": result.changed,
          "unchanged": result.unchanged})  # fmt: skip
-
-
-def _without_rows(summary: dict) -> dict:
-    """The summary kept after the import is closed: counts, not the people's names and
-    addresses (the member list shows who is there)."""
-    return {key: value for key, value in (summary or {}).items() if key != "rows"}
 
 
 def _managed_membership(request, pk: int) -> Membership:

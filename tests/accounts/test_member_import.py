@@ -314,3 +314,38 @@ def test_an_admin_cannot_change_their_own_role_by_import(world):
         in (response.content.decode())
     )
     assert world.members[Role.SYSTEM_ADMIN].role == Role.SYSTEM_ADMIN
+
+
+def test_confirming_checks_the_sheet_again_against_the_members_as_they_are_now(world):
+    client = world.client_for(world.user(Role.SYSTEM_ADMIN))
+    upload(client, csv_bytes(*GOOD))
+    record = MemberImport.objects.get()
+    # Meanwhile tenant B's admin gets one of the sheet's addresses.
+    world.admin_b.user.email = "taro@example.jp"
+    world.admin_b.user.save()
+    response = client.post(
+        f"/accounts/members/import/{record.pk}/", {"action": "apply"}, follow=True
+    )
+    page = response.content.decode()
+    assert "確認後に状況が変わり" in page
+    assert "3行目、列「メールアドレス」: taro@example.jp は" in page
+    assert not User.objects.filter(email="hanako@example.jp").exists()
+    assert mail.outbox == []
+
+
+def test_a_stored_import_can_be_applied_without_a_request(
+    world, django_capture_on_commit_callbacks
+):
+    """What a background job calls: ids in, the same result as the page."""
+    record = MemberImport.objects.create(
+        tenant=world.tenant_a, filename="members.csv", content=csv_bytes(*GOOD)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        result = importer.apply_stored(
+            import_id=record.pk, actor=actor(world), sent_by_id=world.user(Role.SYSTEM_ADMIN).pk
+        )
+    assert len(result.created) == 3 and len(mail.outbox) == 3
+    record.refresh_from_db()
+    assert record.status == ImportStatus.APPLIED
+    with pytest.raises(ValueError):
+        importer.apply_stored(import_id=record.pk, actor=actor(world), sent_by_id=None)
