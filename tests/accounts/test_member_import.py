@@ -349,3 +349,20 @@ def test_a_stored_import_can_be_applied_without_a_request(
     assert record.status == ImportStatus.APPLIED
     with pytest.raises(ValueError):
         importer.apply_stored(import_id=record.pk, actor=actor(world), sent_by_id=None)
+
+
+def test_a_damaged_excel_file_is_refused_with_a_message(world):
+    preview = importer.validate(b"PK\x03\x04 not really a zip", tenant=world.tenant_a)
+    assert messages(preview) == ["Excelファイルを読み込めません（BadZipFile）。"]
+
+
+def test_districts_by_code_with_any_separator_and_a_full_width_address(world):
+    from sasaeai.core.models import Area
+
+    Area.objects.filter(pk=world.district.pk).update(code="D01")
+    Area.objects.filter(pk=world.other_district.pk).update(code="D02")
+    data = csv_bytes("市川 花子,,ｈａｎａｋｏ＠example.jp,welfare_commissioner,D01;D02、D01")
+    preview = importer.validate(data, tenant=world.tenant_a)
+    assert not preview.errors
+    assert preview.rows[0].email == "hanako@example.jp"
+    assert preview.rows[0].area_ids == sorted([world.district.pk, world.other_district.pk])
