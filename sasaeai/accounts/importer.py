@@ -126,7 +126,7 @@ class Preview:
                 {
                     "line": r.line, "name": r.name, "email": r.email, "status": r.status,
                     "role": str(Role(r.role).label), "districts": r.district_names,
-                    "changes": r.changes,
+                    "changes": r.changes, "membership_id": r.membership_id,
                 }
                 for r in self.rows if r.status != "unchanged"
             ],

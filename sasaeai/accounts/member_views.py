@@ -22,7 +22,7 @@ from sasaeai.accounts import importer, invitations, policy
 from sasaeai.accounts.middleware import tenant_choice_exempt, two_factor_exempt
 from sasaeai.accounts.models import ImportStatus, MemberImport, Membership, User
 from sasaeai.audit.models import Action
-from sasaeai.audit.services import audit_object
+from sasaeai.audit.services import audit_object, audit_reads
 from sasaeai.core.models import Tenant
 
 PERMISSION = "accounts.manage_member"
@@ -93,6 +93,13 @@ def member_import_preview(request, import_id: int):
         return redirect("accounts:member_import_preview", import_id=record.pk)
     summary = record.summary or {}
     rows = summary.get("rows", [])
+    shown = [r["membership_id"] for r in rows if r.get("membership_id")]
+    if shown:
+        # The changed rows show what existing members' records hold now: a read of them.
+        members = Membership.objects.filter(tenant_id=record.tenant_id, pk__in=shown)
+        audit_reads(
+            request.actor, list(members.select_related("user")), subject_of=lambda m: m.user
+        )
     return render(request, "accounts/member_import_preview.html", {
         "record": record,
         "summary": summary,

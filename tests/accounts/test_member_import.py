@@ -170,6 +170,11 @@ def test_a_changed_row_updates_the_existing_member(world):
     preview = importer.validate(changed, tenant=world.tenant_a)
     assert preview.counts == {"new": 0, "changed": 2, "unchanged": 0}
     assert preview.rows[0].changes == ["地区: 桶川地区、加納地区 → 加納地区"]
+    # The page that shows these changes records that the admin read those members.
+    client = world.client_for(world.user(Role.SYSTEM_ADMIN))
+    upload(client, changed)
+    reads = AuditEntry.objects.filter(action="read", object_type="accounts.membership")
+    assert reads.filter(object_id=str(preview.rows[0].membership_id)).exists()
     importer.apply(preview, actor=actor(world))
     hanako = Membership.objects.get(user__email="hanako@example.jp")
     assert [a.name for a in hanako.areas.all()] == ["加納地区"]
