@@ -276,3 +276,27 @@ def test_tenant_creation_can_create_and_invite_its_first_admin(
             actor=SYSTEM, tenant=world.tenant_a, email="admin@ichikawa.example.jp",
             role=Role.SYSTEM_ADMIN,
         )  # fmt: skip
+
+
+def test_the_admin_lists_this_tenants_invitations_only_and_without_the_hash(
+    world, django_capture_on_commit_callbacks
+):
+    mine = send(world, new_member(world), capture=django_capture_on_commit_callbacks)
+    assert mine
+    other = Membership.objects.create(
+        user=User.objects.create(username="b@example.jp", email="b@example.jp"),
+        tenant=world.tenant_b,
+        role=Role.RESIDENT,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        invitations.invitation_send(other.user, world.tenant_b, None)
+    admin = world.client_for(world.user(Role.SYSTEM_ADMIN))
+    listing = admin.get("/admin/accounts/invitation/").content.decode()
+    assert "国府台 春子" in listing and "b@example.jp" not in listing
+    invitation = Invitation.objects.get(tenant=world.tenant_a)
+    page = admin.get(f"/admin/accounts/invitation/{invitation.pk}/change/").content.decode()
+    assert invitation.token_hash not in page
+    theirs = Invitation.objects.get(tenant=world.tenant_b)
+    assert admin.get(f"/admin/accounts/invitation/{theirs.pk}/change/").status_code in {302, 404}
+    staff = world.client_for(world.user(Role.MUNICIPAL_STAFF))
+    assert staff.get("/admin/accounts/invitation/").status_code in {302, 403}
