@@ -2,7 +2,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from sasaeai.core.models import Area, Tenant
+from sasaeai.core.models import Area, Tenant, TenantScoped
 from sasaeai.core.text import normalize_for_search
 
 
@@ -113,8 +113,121 @@ class Membership(models.Model):
     def __str__(self):
         return f"{self.user} / {self.tenant} / {self.get_role_display()}"
 
+    @property
+    def invitation_state(self) -> str:
+        """The state of the member's latest invitation, from selectors.with_invitation_state;
+        "" when they were never invited."""
+        expires_at = getattr(self, "invitation_expires_at", None)
+        if expires_at is None:
+            return ""
+        from django.utils import timezone
+
+        return Invitation(
+            expires_at=expires_at,
+            accepted_at=getattr(self, "invitation_accepted_at", None),
+            revoked_at=getattr(self, "invitation_revoked_at", None),
+        ).state_at(timezone.now())
+
+    @property
+    def invitation_state_label(self) -> str:
+        state = self.invitation_state
+        return InvitationState(state).label if state else ""
+
     def refresh_search_text(self):
         user = self.user
         self.search_text = normalize_for_search(
             f"{user.username} {user.display_name} {user.display_name_kana} {self.department}"
         )
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self):
+        """Neither accepted nor revoked; may still have expired (see `Invitation.state`)."""
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True)
+
+
+class InvitationState(models.TextChoices):
+    PENDING = "pending", _("invited")
+    ACCEPTED = "accepted", _("invitation accepted")
+    EXPIRED = "expired", _("invitation expired")
+    REVOKED = "revoked", _("invitation revoked")
+
+
+class Invitation(TenantScoped):
+    """A one-time link by e-mail that lets a new member set their password.
+
+    Only the SHA-256 of the token is stored: the link in the mail is the only copy of the
+    token, so a read of this table does not let anyone in. A new invitation revokes the
+    user's earlier ones in the tenant (accounts.invitations.invitation_send).
+    """
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("user")
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    sent_by = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("sent by"),
+    )
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+
+    def __str__(self):
+        return f"{self.user} / {self.created_at:%Y-%m-%d}"
+
+    def state_at(self, now) -> InvitationState:
+        if self.accepted_at is not None:
+            return InvitationState.ACCEPTED
+        if self.revoked_at is not None:
+            return InvitationState.REVOKED
+        if self.expires_at <= now:
+            return InvitationState.EXPIRED
+        return InvitationState.PENDING
+
+
+class ImportStatus(models.TextChoices):
+    PREVIEWED = "previewed", _("previewed")
+    APPLIED = "applied", _("applied")
+    DISCARDED = "discarded", _("discarded")
+
+
+class MemberImport(TenantScoped):
+    """An uploaded member sheet between its preview and its confirmation.
+
+    The file's bytes are kept so that confirming checks them again against the members as
+    they are then (accounts.importer: validate → apply); they are dropped once applied or
+    discarded, since the sheet holds names and e-mail addresses.
+    """
+
+    uploaded_by = models.ForeignKey(
+        User, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("uploaded by")
+    )
+    filename = models.CharField(_("file name"), max_length=200, blank=True)
+    content = models.BinaryField(default=b"")
+    status = models.CharField(
+        _("status"), max_length=20, choices=ImportStatus.choices, default=ImportStatus.PREVIEWED
+    )
+    summary = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("member import")
+        verbose_name_plural = _("member imports")
+
+    def __str__(self):
+        return self.filename

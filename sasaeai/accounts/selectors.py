@@ -1,7 +1,7 @@
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from sasaeai.accounts import policy
-from sasaeai.accounts.models import Membership, User
+from sasaeai.accounts.models import Invitation, Membership, User
 from sasaeai.core.models import Area
 from sasaeai.core.tenancy import tenant_context
 from sasaeai.core.text import normalize_for_search
@@ -51,8 +51,20 @@ def members_visible_to(actor: policy.Actor, *, query: str = "", role: str = "") 
         members = members.filter(search_text__contains=normalize_for_search(query))
     if role:
         members = members.filter(role=role)
-    return (
+    return with_invitation_state(
         members.select_related("user", "tenant")
         .prefetch_related("areas")
         .order_by("role", "user__username")
+    )
+
+
+def with_invitation_state(memberships: QuerySet[Membership]) -> QuerySet[Membership]:
+    """Annotate each membership with its latest invitation (Membership.invitation_state)."""
+    latest = Invitation.objects.filter(
+        user_id=OuterRef("user_id"), tenant_id=OuterRef("tenant_id")
+    ).order_by("-created_at", "-id")
+    return memberships.annotate(
+        invitation_expires_at=Subquery(latest.values("expires_at")[:1]),
+        invitation_accepted_at=Subquery(latest.values("accepted_at")[:1]),
+        invitation_revoked_at=Subquery(latest.values("revoked_at")[:1]),
     )

@@ -50,6 +50,44 @@ def member_create(
     return membership
 
 
+@transaction.atomic
+def member_create_invited(
+    *,
+    actor: Actor,
+    tenant: Tenant,
+    email: str,
+    role: Role | str,
+    display_name: str = "",
+    display_name_kana: str = "",
+    area_ids: list[int] | None = None,
+) -> Membership:
+    """A new member without a password, named by e-mail address, to be invited
+    (accounts.invitations.invitation_send): tenant creation's first admin, say."""
+    email = email.strip().lower()
+    if (
+        User.objects.filter(username__iexact=email).exists()
+        or User.objects.filter(email__iexact=email).exists()
+    ):
+        raise ValidationError({"email": _("This e-mail address is already used by a user.")})
+    user = User(
+        username=email,
+        email=email,
+        display_name=display_name,
+        display_name_kana=display_name_kana,
+    )
+    user.set_unusable_password()
+    user.full_clean()
+    user.save()
+    membership = Membership(user=user, tenant=tenant, role=role)
+    membership.refresh_search_text()
+    membership.full_clean()
+    membership.save()
+    if area_ids is not None:
+        membership_set_areas(actor=actor, membership=membership, area_ids=area_ids)
+    audit_object(actor, Action.CREATE, membership, subject=user)
+    return membership
+
+
 def membership_set_areas(*, actor: Actor, membership: Membership, area_ids: list[int]) -> None:
     areas = list(Area.objects.filter(tenant_id=membership.tenant_id, id__in=area_ids))
     if len(areas) != len(set(area_ids)):

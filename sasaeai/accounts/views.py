@@ -29,6 +29,10 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     redirect_authenticated_user = True
 
+    def get_initial(self):
+        # The invitation page sends a new member here with their user name filled in.
+        return {"username": self.request.GET.get("username", "")[:150]}
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["reason"] = self.request.GET.get("reason", "")
@@ -169,11 +173,15 @@ def member_list(request):
     page = Paginator(members, PAGE_SIZE).get_page(request.GET.get("page"))
     audit_reads(request.actor, page.object_list, subject_of=lambda m: m.user)
     template = "accounts/_member_rows.html" if request.htmx else "accounts/member_list.html"
-    return render(request, template, {"page": page, "form": form})
+    can_import = policy.can(request.actor, "accounts.manage_member")
+    return render(request, template, {"page": page, "form": form, "can_import": can_import})
 
 
 def member_detail(request, pk: int):
-    membership = get_object_or_404(Membership.objects.select_related("user", "tenant"), pk=pk)
+    membership = get_object_or_404(
+        selectors.with_invitation_state(Membership.objects.select_related("user", "tenant")),
+        pk=pk,
+    )
     policy.require(request.actor, "accounts.view_member", membership)
     audit_object(request.actor, Action.READ, membership, subject=membership.user)
     return render(
