@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -76,9 +76,10 @@ class Run:
     parameters: dict[str, Any]
     actor: Actor
     heartbeat: Heartbeat | None = field(default=None, repr=False)
+    in_write_transaction: bool = False
 
     def progress(self, done: int, total: int | None = None, stage: str = "") -> None:
-        if connection.in_atomic_block and self.heartbeat is not None:
+        if self.in_write_transaction and self.heartbeat is not None:
             with self.heartbeat.lock:
                 self.heartbeat.pending = (done, total, str(stage))
         else:
@@ -125,6 +126,7 @@ def run(job_id: int, tenant_id: int) -> None:
             kind = registry.get(job.kind)
             handle = Run(job.pk, tenant_id, job.parameters, requester_actor(job), heartbeat)
             if kind.writes:
+                handle.in_write_transaction = True
                 with transaction.atomic():
                     output = kind.handler(handle)
             else:

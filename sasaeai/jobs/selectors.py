@@ -15,12 +15,9 @@ def visible_kinds(actor: Actor) -> list[str]:
 def jobs_visible_to(actor: Actor) -> QuerySet[Job]:
     if not actor.is_member or actor.user_id is None:
         return Job.objects.none()
-    return (
-        Job.objects.filter(
-            tenant_id=actor.tenant_id, requested_by_id=actor.user_id, kind__in=visible_kinds(actor)
-        )
-        .defer("result_data")
-    )
+    return Job.objects.filter(
+        tenant_id=actor.tenant_id, requested_by_id=actor.user_id, kind__in=visible_kinds(actor)
+    ).defer("result_data")
 
 
 def job_for(actor: Actor, job_id: int) -> Job:
@@ -29,4 +26,6 @@ def job_for(actor: Actor, job_id: int) -> Job:
 
 
 def job_result(actor: Actor, job_id: int) -> Job:
-    return get_object_or_404(Job.objects.filter(pk__in=jobs_visible_to(actor).values("pk")), pk=job_id)
+    return get_object_or_404(
+        Job.objects.filter(pk__in=jobs_visible_to(actor).values("pk")), pk=job_id
+    )

@@ -60,8 +60,11 @@ def job_claim(job_id: int) -> bool:
     now = timezone.now()
     return bool(
         Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
-            status=JobStatus.RUNNING, started_at=now, heartbeat_at=now,
-            attempts=F("attempts") + 1, error_message="",
+            status=JobStatus.RUNNING,
+            started_at=now,
+            heartbeat_at=now,
+            attempts=F("attempts") + 1,
+            error_message="",
         )  # fmt: skip
     )
 
