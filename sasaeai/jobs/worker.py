@@ -1,4 +1,4 @@
-"""The worker loop behind `manage.py run_worker`: django-tasks-db's worker in batch mode (run
+"""The worker loop behind `manage.py run_worker`: django-tasks-db's claim and run_task (run
 everything ready, then return), with housekeeping between batches: jobs whose worker died are
 queued again, old results pruned, and the nightly commands run on their schedule (no cron)."""
 
@@ -10,11 +10,13 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.management import call_command
-from django.db import IntegrityError, close_old_connections, transaction
+from django.db import IntegrityError, OperationalError, close_old_connections, transaction
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django_tasks_db.compat import DEFAULT_TASK_BACKEND_ALIAS, DEFAULT_TASK_QUEUE_NAME
 from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.models import DBTaskResult
+from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
 from sasaeai.core.models import Tenant
 from sasaeai.core.tenancy import tenant_context
@@ -24,17 +26,43 @@ from sasaeai.jobs.models import ScheduledRun
 logger = logging.getLogger("sasaeai.jobs")
 
 
-def make_worker(*, worker_id: str | None = None, max_tasks: int | None = None) -> Worker:
+def make_worker(*, worker_id: str | None = None) -> Worker:
     return Worker(
         queue_names=[DEFAULT_TASK_QUEUE_NAME], interval=0, batch=True,
-        backend_name=DEFAULT_TASK_BACKEND_ALIAS, startup_delay=False, max_tasks=max_tasks,
+        backend_name=DEFAULT_TASK_BACKEND_ALIAS, startup_delay=False, max_tasks=None,
         worker_id=worker_id or get_random_string(32), excluded_queue_names=[],
     )  # fmt: skip
 
 
-def run_pending(*, max_tasks: int | None = None) -> None:
-    """Run every task that is ready now, then return (tests, `run_worker --batch`)."""
-    make_worker(max_tasks=max_tasks).run()
+def claim_next(worker: Worker) -> DBTaskResult | None:
+    """The next ready task, locked and claimed for this worker (db_worker's own claim)."""
+    tasks = DBTaskResult.objects.ready().filter(
+        backend_name=worker.backend_name, queue_name__in=worker.queue_names
+    )
+    try:
+        with exclusive_transaction(tasks.db):
+            task_result = tasks.get_locked()
+            if task_result is not None:
+                task_result.claim(worker.worker_id)
+            return task_result
+    except OperationalError as error:
+        if is_locked_database_exception(error):  # SQLite busy: try again next round
+            return None
+        raise
+
+
+def run_pending(*, worker: Worker | None = None, max_tasks: int | None = None) -> int:
+    """Run every task that is ready now, then return how many ran. The worker loop calls it
+    between its housekeeping; tests call it to run what they queued on the real backend."""
+    worker = worker or make_worker()
+    count = 0
+    while worker.running and (max_tasks is None or count < max_tasks):
+        task_result = claim_next(worker)
+        if task_result is None:
+            break
+        worker.run_task(task_result)
+        count += 1
+    return count
 
 
 def recover_and_prune() -> list[int]:
@@ -111,7 +139,7 @@ def loop(*, interval: float, housekeeping_every: float, worker_id: str) -> None:
         if time.monotonic() - last >= housekeeping_every:
             housekeeping()
             last = time.monotonic()
-        worker.run()
+        run_pending(worker=worker)
         close_old_connections()
         if worker.running:
             time.sleep(interval)
