@@ -115,6 +115,7 @@ def plan_benchmarks(admin, client, get, repeat: int) -> list[tuple[str, float]]:
     over 10 fiscal years: its import, dashboard, tree and committee report (PDF, Excel)."""
     from pathlib import Path
 
+    from bench.jobs import report_job_benchmarks
     from bench.plans import plan_document
     from sasaeai.accounts.policy import Actor
     from sasaeai.core.tenancy import tenant_context
@@ -148,9 +149,7 @@ def plan_benchmarks(admin, client, get, repeat: int) -> list[tuple[str, float]]:
         ("plans: import a 2,000-node, 500-indicator plan", import_time),
         ("plans: dashboard of that plan (GET /plans/N/dashboard/)", timed(get(client, f"{url}/dashboard/?year=2030"), repeat)),
         ("plans: tree of that plan (GET /plans/N/)", timed(get(client, f"{url}/?year=2030"), repeat)),
-        ("plans: committee report PDF (GET /plans/N/report.pdf)", timed(get(client, f"{url}/report.pdf?year=2030"), 1)),
-        ("plans: committee report Excel (GET /plans/N/report.xlsx)", timed(get(client, f"{url}/report.xlsx?year=2030"), 1)),
-    ]  # fmt: skip
+    ] + report_job_benchmarks(client, url, timed, repeat)  # fmt: skip
 
 
 if __name__ == "__main__":
