@@ -8,7 +8,12 @@ class JobsConfig(AppConfig):
     verbose_name = _("Background jobs")
 
     def ready(self):
+        from sasaeai.accounts.models import Role
+        from sasaeai.accounts.policy import register_permissions
         from sasaeai.core import modules
+
+        # Each job kind names its own permission (core.jobs); this one is the admin's list.
+        register_permissions({"jobs.view_all_jobs": {Role.SYSTEM_ADMIN}})
 
         modules.register(
             modules.Module(

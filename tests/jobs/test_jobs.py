@@ -270,3 +270,24 @@ def test_a_resident_cannot_start_a_report(world, tokorozawa_in_a):
     client = world.client_for(world.user(Role.RESIDENT))
     assert client.post(f"/plans/{tokorozawa_in_a.pk}/report.pdf?year=2025").status_code == 403
     assert connection.vendor in ("sqlite", "postgresql")
+
+
+def test_the_api_shows_ones_own_job_status_and_404_otherwise(world):
+    job = enqueue(world, "tests.count_areas")
+    owner = world.client_for(world.user(Role.MUNICIPAL_STAFF))
+    body = owner.get(f"/api/v1/jobs/{job.pk}").json()
+    assert body["status"] == "queued" and body["download_url"] is None
+    run_pending()
+    body = owner.get(f"/api/v1/jobs/{job.pk}").json()
+    assert body["status"] == "succeeded" and body["download_url"] == f"/jobs/{job.pk}/download/"
+    other = world.client_for(world.admin_b.user).get(f"/api/v1/jobs/{job.pk}")
+    assert other.status_code == 404 and other.json()["error"]["code"] == "not_found"
+
+
+def test_the_admin_lists_jobs_read_only_for_the_system_admin(world):
+    job = enqueue(world, "tests.count_areas")
+    admin = world.client_for(world.user(Role.SYSTEM_ADMIN))
+    assert admin.get("/admin/jobs/job/").status_code == 200
+    page = admin.get(f"/admin/jobs/job/{job.pk}/change/")
+    assert page.status_code == 200 and "result_data" not in page.content.decode()
+    assert admin.get("/admin/django_tasks_database/dbtaskresult/").status_code == 404
