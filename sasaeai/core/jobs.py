@@ -48,6 +48,8 @@ class JobKind:
     # True: the handler runs in one transaction (all or nothing). A read-only handler (a report)
     # says False, so that it holds no write lock while it works.
     writes: bool = True
+    # (parameters) -> URL of the page that shows what the job did (an import's summary).
+    result_url: Callable[[dict], str] | None = None
 
 
 _kinds: dict[str, JobKind] = {}

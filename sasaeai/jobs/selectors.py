@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404
 
 from sasaeai.accounts.policy import Actor, has_permission
 from sasaeai.core import jobs as registry
-from sasaeai.jobs.models import Job
+from sasaeai.jobs.models import Job, JobStatus
 
 
 def visible_kinds(actor: Actor) -> list[str]:
@@ -28,4 +28,19 @@ def job_for(actor: Actor, job_id: int) -> Job:
 def job_result(actor: Actor, job_id: int) -> Job:
     return get_object_or_404(
         Job.objects.filter(pk__in=jobs_visible_to(actor).values("pk")), pk=job_id
+    )
+
+
+def unfinished_job(tenant_id: int, kind: str, parameters: dict) -> Job | None:
+    """A queued or running job of this kind on the same thing (so a second click waits for
+    the first job instead of starting another)."""
+    return (
+        Job.objects.filter(
+            tenant_id=tenant_id,
+            kind=kind,
+            parameters=parameters,
+            status__in=[JobStatus.QUEUED, JobStatus.RUNNING],
+        )  # fmt: skip
+        .defer("result_data")
+        .first()
     )

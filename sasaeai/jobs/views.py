@@ -16,6 +16,14 @@ def _label(job) -> str:
         return job.kind
 
 
+def _result_url(job) -> str:
+    try:
+        kind = registry.get(job.kind)
+    except KeyError:
+        return ""
+    return kind.result_url(job.parameters) if kind.result_url and job.finished else ""
+
+
 def job_list(request):
     jobs = list(selectors.jobs_visible_to(request.actor)[:50])
     for job in jobs:
@@ -26,6 +34,7 @@ def job_list(request):
 def job_detail(request, job_id: int):
     job = selectors.job_for(request.actor, job_id)
     job.label = _label(job)
+    job.result_url = _result_url(job)
     template = "jobs/_job_status.html" if request.htmx else "jobs/job_detail.html"
     return render(request, template, {"job": job, "statuses": JobStatus})
 
