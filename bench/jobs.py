@@ -49,3 +49,39 @@ def report_job_benchmarks(client, url: str, timed, repeat: int) -> list[tuple[st
             assert not Job.objects.exclude(status=JobStatus.SUCCEEDED).exists()
         clear()
     return results
+
+
+def import_job_benchmarks(client, rows: int = 20_000) -> list[tuple[str, float]]:
+    """The open-data import applied as a job: upload (preview, in the request), then the apply
+    job end to end (POST → worker → succeeded). Throughput = rows / apply time."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from sasaeai.core.models import Tenant
+    from sasaeai.core.tenancy import tenant_context
+    from sasaeai.jobs.models import Job, JobStatus
+    from sasaeai.jobs.worker import run_pending
+    from sasaeai.resources.opendata_sample import generate_open_data_csv
+
+    tenant = Tenant.objects.order_by("pk").first()
+    data = generate_open_data_csv(
+        rows, municipality_code=tenant.code, municipality_name=tenant.name, encoding="cp932",
+        seed=11,
+    )  # fmt: skip
+    start = time.perf_counter()
+    upload = client.post("/resources/import/", {"file": SimpleUploadedFile("b.csv", data)})
+    preview = time.perf_counter() - start
+    assert upload.status_code == 302, upload.content[:2000]
+    start = time.perf_counter()
+    applied = client.post(upload["Location"], {"action": "apply"})
+    requested = time.perf_counter() - start
+    assert applied["Location"].startswith("/jobs/"), applied["Location"]
+    run_pending()
+    elapsed = time.perf_counter() - start
+    with tenant_context(tenant.pk):
+        job = Job.objects.get(pk=int(applied["Location"].strip("/").split("/")[-1]))
+    assert job.status == JobStatus.SUCCEEDED, job.error_message
+    return [
+        (f"jobs: open-data import, upload + preview ({rows:,} rows)", preview),
+        ("jobs: open-data import, apply request (POST → 302)", requested),
+        (f"jobs: import job end to end → {rows / elapsed:,.0f} rows/s", elapsed),
+    ]
