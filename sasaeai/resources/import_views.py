@@ -83,7 +83,7 @@ def upload(request):
 @require_http_methods(["GET", "POST"])
 def preview(request, import_id):
     policy.require(request.actor, PERMISSION)
-    record = get_object_or_404(_imports(request), pk=import_id)
+    record = get_object_or_404(_imports(request).defer("content"), pk=import_id)
     if request.method == "POST":
         action = request.POST.get("action")
         if record.status != ImportStatus.PREVIEWED:
