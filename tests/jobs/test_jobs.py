@@ -223,6 +223,10 @@ def test_the_report_request_queues_a_job_and_the_job_page_offers_the_download(
     world, tokorozawa_in_a
 ):
     client = world.client_for(world.user(Role.PLAN_COMMITTEE_MEMBER))
+    dashboard = client.get(f"/plans/{tokorozawa_in_a.pk}/dashboard/?year=2025").content.decode()
+    assert (
+        f'method="post" class="inline" action="/plans/{tokorozawa_in_a.pk}/report.pdf' in dashboard
+    )
     assert client.get(f"/plans/{tokorozawa_in_a.pk}/report.pdf?year=2025").status_code == 405
     response = client.post(f"/plans/{tokorozawa_in_a.pk}/report.pdf?year=2025")
     assert response.status_code == 302
