@@ -133,6 +133,25 @@ def jobs_recover_stale(tenant_id: int) -> list[int]:
                 Job.objects.filter(pk=job_id).update(task_result_id=str(result.id))
         logger.warning("job %s: worker lost (attempt %s), recovered", job_id, attempts)
         recovered.append(job_id)
+    # Queued for a while, but its task is no longer waiting: the worker died between claiming
+    # the task and starting the job. Queue a new task (not counted as an attempt).
+    waiting = Job.objects.filter(
+        tenant_id=tenant_id, status=JobStatus.QUEUED, created_at__lt=limit
+    ).values_list("pk", "task_result_id")
+    for job_id, task_result_id in waiting:
+        if DBTaskResult.objects.filter(pk=task_result_id, status=TaskResultStatus.READY).exists():
+            continue
+        with transaction.atomic():
+            if task_result_id:
+                DBTaskResult.objects.filter(
+                    pk=task_result_id, status=TaskResultStatus.RUNNING
+                ).update(status=TaskResultStatus.FAILED, finished_at=timezone.now())
+            result = run_job.enqueue(job_id=job_id, tenant_id=tenant_id)
+            Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
+                task_result_id=str(result.id)
+            )
+        logger.warning("job %s: its task was lost before it started, queued again", job_id)
+        recovered.append(job_id)
     return recovered
 
 

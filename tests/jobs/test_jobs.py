@@ -175,6 +175,21 @@ def test_a_stale_running_job_is_queued_again_then_failed_after_the_last_attempt(
     assert failing.status == JobStatus.FAILED and "2" in failing.error_message
 
 
+def test_a_queued_job_whose_task_was_claimed_by_a_dead_worker_gets_a_new_task(world):
+    job = enqueue(world, "tests.count_areas")
+    DBTaskResult.objects.filter(pk=job.task_result_id).update(status="RUNNING")
+    assert worker.recover_and_prune() == []  # too recent: that worker may be starting it
+    with tenant_context(job.tenant_id):
+        Job.objects.filter(pk=job.pk).update(
+            created_at=timezone.now() - datetime.timedelta(hours=1)
+        )
+    assert worker.recover_and_prune() == [job.pk]
+    assert DBTaskResult.objects.get(pk=job.task_result_id).status == "FAILED"
+    run_pending()
+    job = reload(job)
+    assert job.status == JobStatus.SUCCEEDED and job.attempts == 1
+
+
 def test_old_results_are_pruned(world):
     job = enqueue(world, "tests.count_areas")
     run_pending()
