@@ -18,9 +18,12 @@ install: $(STAMP)
 migrate: install
 	$(PY) manage.py migrate --no-input -v0
 
+# The background worker (reports, imports, nightly commands) runs beside the development server
+# and stops with it.
 demo: migrate
 	$(PY) manage.py load_demo
-	$(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) manage.py run_worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(PY) manage.py runserver 127.0.0.1:8000
 
 test: install
 	SASAEAI_ENV=test $(PY) -m pytest -q $(PYTEST_ARGS)

@@ -97,6 +97,9 @@ def main(argv=None):
         from bench.areas import area_benchmarks
 
         area_results = area_benchmarks()
+        from bench.jobs import import_job_benchmarks
+
+        job_results = import_job_benchmarks(client)
         results = [
             ("login page (GET /accounts/login/)", timed(get(anonymous, "/accounts/login/"), args.repeat)),
             ("area list, policy-filtered (GET /areas/)", timed(get(client, "/areas/"), args.repeat)),
@@ -104,7 +107,7 @@ def main(argv=None):
             ("member list, policy-filtered, audited (GET /accounts/members/)", timed(get(client, "/accounts/members/"), args.repeat)),
             ("member list, last page", timed(get(client, "/accounts/members/?page=last"), args.repeat)),
             ("API area list (GET /api/v1/areas?limit=100)", timed(get(client, "/api/v1/areas?limit=100"), args.repeat)),
-        ] + plan_results + resource_results + consultation_results + area_results  # fmt: skip
+        ] + plan_results + resource_results + consultation_results + area_results + job_results  # fmt: skip
 
     print(f"\n{'benchmark':66} {'median ms':>10} {'× baseline':>11}")
     print(f"{'baseline: minimal view reading one row':66} {baseline * 1000:10.2f} {1:11.2f}")
@@ -118,6 +121,7 @@ def plan_benchmarks(admin, client, get, repeat: int) -> list[tuple[str, float]]:
     over 10 fiscal years: its import, dashboard, tree and committee report (PDF, Excel)."""
     from pathlib import Path
 
+    from bench.jobs import report_job_benchmarks
     from bench.plans import plan_document
     from sasaeai.accounts.policy import Actor
     from sasaeai.core.tenancy import tenant_context
@@ -151,9 +155,7 @@ def plan_benchmarks(admin, client, get, repeat: int) -> list[tuple[str, float]]:
         ("plans: import a 2,000-node, 500-indicator plan", import_time),
         ("plans: dashboard of that plan (GET /plans/N/dashboard/)", timed(get(client, f"{url}/dashboard/?year=2030"), repeat)),
         ("plans: tree of that plan (GET /plans/N/)", timed(get(client, f"{url}/?year=2030"), repeat)),
-        ("plans: committee report PDF (GET /plans/N/report.pdf)", timed(get(client, f"{url}/report.pdf?year=2030"), 1)),
-        ("plans: committee report Excel (GET /plans/N/report.xlsx)", timed(get(client, f"{url}/report.xlsx?year=2030"), 1)),
-    ]  # fmt: skip
+    ] + report_job_benchmarks(client, url, timed, repeat)  # fmt: skip
 
 
 if __name__ == "__main__":

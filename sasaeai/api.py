@@ -224,6 +224,7 @@ def _register_routers() -> None:
     from sasaeai.audit.api import router as audit_router
     from sasaeai.consultation.api import router as consultation_router
     from sasaeai.core.api import router as core_router
+    from sasaeai.jobs.api import router as jobs_router
     from sasaeai.plans.api import router as plans_router
     from sasaeai.resources.api import router as resources_router
 
@@ -233,6 +234,7 @@ def _register_routers() -> None:
     api.add_router("/plans", plans_router)
     api.add_router("/resources", resources_router)
     api.add_router("/consultation", consultation_router)
+    api.add_router("/jobs", jobs_router)
 
 
 _register_routers()

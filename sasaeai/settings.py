@@ -95,6 +95,9 @@ INSTALLED_APPS = [
     "sasaeai.plans",
     "sasaeai.resources",
     "sasaeai.consultation",
+    "django_tasks",
+    "django_tasks_db",
+    "sasaeai.jobs",
 ]
 
 MIDDLEWARE = [
@@ -284,6 +287,23 @@ if PRODUCTION:
         SILENCED_SYSTEM_CHECKS.append("security.W021")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+
+# --- Background jobs (docs/jobs.md) -----------------------------------------------------------
+# django-tasks (Django's task framework, django.tasks from Django 6) with the database backend:
+# queued work is rows in the same database as the data. `manage.py run_worker` runs it.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+JOBS_HEARTBEAT_SECONDS = env_int("JOBS_HEARTBEAT_SECONDS", 5)
+# A running job whose heartbeat is older than this has lost its worker: queued again, or failed
+# after JOBS_MAX_ATTEMPTS starts.
+JOBS_STALE_SECONDS = env_int("JOBS_STALE_SECONDS", 120)
+JOBS_MAX_ATTEMPTS = env_int("JOBS_MAX_ATTEMPTS", 3)
+JOBS_RESULT_DAYS = env_int("JOBS_RESULT_DAYS", 7)
+# The nightly commands run by run_worker's scheduler, at these local times (TIME_ZONE, Asia/Tokyo).
+JOBS_SCHEDULE = {
+    "refresh_plan_metrics": env_str("JOBS_AT_REFRESH_PLAN_METRICS", "02:00"),
+    "consultation_reminders": env_str("JOBS_AT_CONSULTATION_REMINDERS", "06:30"),
+    "anonymise_expired_cases": env_str("JOBS_AT_ANONYMISE_EXPIRED_CASES", "03:00"),
+}
 
 LOGGING = {
     "version": 1,

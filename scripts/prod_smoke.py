@@ -15,7 +15,10 @@ What it does, on a scratch database that it creates and drops again:
    /healthz, the login page, its stylesheet and the map's Leaflet scripts by their hashed names,
    a JSON API endpoint, a resident's sign-in (session in Redis, audit entry written by the app
    role), and that plain HTTP is redirected to HTTPS.
-5. Stops gunicorn, drops the database and the owner role, and takes LOGIN away from the app role
+5. Starts the background worker (`manage.py run_worker`) AS `sasaeai_app` too; a plan committee
+   member signs in, asks for the committee report (Excel) of the seeded plan, the job page is
+   polled until the worker has made it, and the file is downloaded.
+6. Stops gunicorn and the worker, drops the database and the owner role, and takes LOGIN away from the app role
    again if it did not have it.
 
 Only the server of DATABASE_URL is used: the database is always one whose name contains
@@ -53,6 +56,8 @@ OWNER = "sasaeai_smoke_owner"
 APP_ROLE = os.environ.get("DATABASE_APP_ROLE", "sasaeai_app")
 TENANT_CODE = "999999"
 RESIDENT = "smoke-resident"
+COMMITTEE = "smoke-committee"
+SEED_PLAN = "konosu-joint-4.yaml"
 
 
 class SmokeFailure(Exception):
@@ -193,32 +198,41 @@ def production_env(database_url: str, static_root: Path) -> dict:
     }
 
 
-def manage(env: dict, *args: str) -> None:
+def manage(env: dict, *args: str) -> str:
     result = subprocess.run(  # noqa: S603 (our own interpreter and arguments)
         [sys.executable, "manage.py", *args],
         cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     if result.returncode != 0:
         raise SmokeFailure(f"manage.py {args[0]} failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout
 
 
 SEED = f"""
 import os
+from pathlib import Path
 
 from sasaeai.accounts import services
 from sasaeai.accounts.models import Role
 from sasaeai.accounts.policy import Actor
 from sasaeai.core.models import Tenant
-from sasaeai.core.tenancy import all_tenants
+from sasaeai.core.tenancy import all_tenants, tenant_context
+from sasaeai.plans import planfile, services as plan_services
 
+actor = Actor(user_id=None, username="prod-smoke", tenant_id=None, membership_id=None, role=None)
 with all_tenants():
     tenant = Tenant.objects.create(code={TENANT_CODE!r}, name="スモーク市", prefecture="埼玉県")
-    services.member_create(
-        actor=Actor(user_id=None, username="prod-smoke", tenant_id=None, membership_id=None,
-                    role=None),
-        tenant=tenant, username={RESIDENT!r}, password=os.environ["SMOKE_PW"],
-        role=Role.RESIDENT,
-    )
+    for username, role in (({RESIDENT!r}, Role.RESIDENT), ({COMMITTEE!r}, Role.PLAN_COMMITTEE_MEMBER)):
+        services.member_create(
+            actor=actor, tenant=tenant, username=username, password=os.environ["SMOKE_PW"],
+            role=role,
+        )
+    with tenant_context(tenant.pk):
+        text = Path("sasaeai/plans/seed_plans/{SEED_PLAN}").read_text(encoding="utf-8")
+        plan = plan_services.plan_import(
+            actor=actor, tenant_id=tenant.pk, document=planfile.load(text)
+        )
+    print(plan.pk, plan.start_year)
 """
 
 
@@ -351,10 +365,10 @@ def check_static(site: Site, url: str, kind: str) -> None:
     )
 
 
-def check_sign_in(site: Site) -> None:
+def check_sign_in(site: Site, username: str = RESIDENT) -> None:
     token = site.cookies.get("csrftoken")
     check(bool(token), "the login page sets a CSRF cookie")
-    form = f"csrfmiddlewaretoken={quote(token)}&username={RESIDENT}&password={quote(PASSWORD)}"
+    form = f"csrfmiddlewaretoken={quote(token)}&username={username}&password={quote(PASSWORD)}"
     response, _body = site.request(
         "POST", "/accounts/login/", body=form, **{
             "Content-Type": "application/x-www-form-urlencoded",
@@ -364,10 +378,54 @@ def check_sign_in(site: Site) -> None:
     location = response.getheader("Location") or ""
     check(
         response.status == 302 and "/accounts/login/" not in location,
-        f"a resident signs in (session in Redis, audit entry by the app role) → {location}",
+        f"{username} signs in (session in Redis, audit entry by the app role) → {location}",
     )
     response, _body = site.get(urlsplit(location).path or "/")
     check(response.status in (200, 302), f"the signed-in home page answers {response.status}")
+
+
+def start_worker(env: dict, log: Path) -> subprocess.Popen:
+    with log.open("wb") as out:
+        return subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
+            [sys.executable, "manage.py", "run_worker", "--interval", "0.5"],
+            cwd=PROJECT_DIR, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+
+
+def check_report_job(port: int, plan_id: int, year: int, worker: subprocess.Popen) -> None:
+    """A committee member asks for the report; the worker (app role) makes it; download."""
+    site = Site(port)
+    site.get("/accounts/login/")
+    check_sign_in(site, COMMITTEE)
+    form = f"csrfmiddlewaretoken={quote(site.cookies['csrftoken'])}"
+    response, _body = site.request(
+        "POST", f"/plans/{plan_id}/report.xlsx?year={year}", body=form, **{
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Origin": f"https://{HOST}", "Referer": f"https://{HOST}/plans/{plan_id}/",
+        },
+    )  # fmt: skip
+    job_page = urlsplit(response.getheader("Location") or "").path
+    check(
+        response.status == 302 and job_page.startswith("/jobs/"),
+        f"the committee report request queues a job → {job_page}",
+    )
+    deadline = time.monotonic() + 120
+    status = ""
+    while time.monotonic() < deadline:
+        if worker.poll() is not None:
+            raise SmokeFailure(f"the worker exited with {worker.returncode}")
+        _response, body = site.get(job_page, **{"HX-Request": "true"})
+        found = re.search(r'data-status="(\w+)"', body.decode())
+        status = found.group(1) if found else "?"
+        if status in ("succeeded", "failed"):
+            break
+        time.sleep(0.5)
+    check(status == "succeeded", f"the worker (as {APP_ROLE}) ran the job: {status}")
+    response, body = site.get(f"{job_page}download/")
+    check(
+        response.status == 200 and body[:2] == b"PK" and len(body) > 1000,
+        f"the report is downloaded from the job ({len(body):,} bytes)",
+    )
 
 
 PASSWORD = secrets.token_urlsafe(16)
@@ -381,31 +439,39 @@ def main() -> int:
     state: dict = {}
     static_root = Path(tempfile.mkdtemp(prefix="sasaeai-smoke-static-"))
     log = static_root.parent / f"{static_root.name}-gunicorn.log"
-    process = None
+    worker_log = static_root.parent / f"{static_root.name}-worker.log"
+    process = worker = None
     try:
         say(f"database {server['name']} on {server['host']}:{server['port']}")
         owner_url, app_url = prepare_database(server, state)
         owner_env = production_env(owner_url, static_root)
         manage(owner_env, "migrate", "--no-input", "-v0")
         say("ok  migrate as the owner")
-        manage({**owner_env, "SMOKE_PW": PASSWORD}, "shell", "-c", SEED)
+        seeded = manage({**owner_env, "SMOKE_PW": PASSWORD}, "shell", "-c", SEED)
+        plan_id, plan_year = (int(value) for value in seeded.split()[-2:])
         manage(owner_env, "collectstatic", "--no-input", "-v0")
         say("ok  collectstatic with production settings")
         port = free_port()
         process = start_gunicorn(production_env(app_url, static_root), port, log)
         say(f"gunicorn (pid {process.pid}) on 127.0.0.1:{port} as {APP_ROLE}")
         check_site(Site(port))
+        worker = start_worker(production_env(app_url, static_root), worker_log)
+        say(f"worker (pid {worker.pid}) as {APP_ROLE}")
+        check_report_job(port, plan_id, plan_year, worker)
     except Exception:
-        if log.exists():
-            print(log.read_text(errors="replace")[-4000:], file=sys.stderr)
+        for path in (log, worker_log):
+            if path.exists():
+                print(path.read_text(errors="replace")[-4000:], file=sys.stderr)
         raise
     finally:
-        if process is not None:
-            stop(process)
+        for running in (process, worker):
+            if running is not None:
+                stop(running)
         if state:
             clean_database(server, state)
         shutil.rmtree(static_root, ignore_errors=True)
         log.unlink(missing_ok=True)
+        worker_log.unlink(missing_ok=True)
     say("passed")
     return 0
 

@@ -10,7 +10,7 @@ class PlansConfig(AppConfig):
     def ready(self):
         from sasaeai.accounts.models import Role
         from sasaeai.accounts.policy import register_permissions
-        from sasaeai.core import demo, modules
+        from sasaeai.core import demo, jobs, modules
         from sasaeai.plans.demo import load_plans
 
         planners = {Role.SYSTEM_ADMIN, Role.MUNICIPAL_STAFF, Role.WELFARE_COUNCIL_STAFF}
@@ -42,3 +42,6 @@ class PlansConfig(AppConfig):
             )
         )
         demo.register_demo_loader(load_plans)
+        from sasaeai.plans.jobs import REPORT
+
+        jobs.register(REPORT)

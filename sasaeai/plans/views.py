@@ -216,22 +216,21 @@ def dashboard(request, plan_id: int):
     })  # fmt: skip
 
 
+@require_POST
 def report_download(request, plan_id: int, fmt: str):
-    from sasaeai.plans import report
+    """The committee report is a background job: queue it, then show its page (progress,
+    then the download). The request only records the job."""
+    from sasaeai.jobs.services import job_enqueue
 
     if fmt not in ("pdf", "xlsx"):
         raise Http404
     plan = _plan(request, plan_id)
     year = _year(request, plan)
-    result = selectors.plan_progress(plan, year)
-    if fmt == "pdf":
-        data, content_type = report.report_pdf(result), "application/pdf"
-    else:
-        data = report.report_xlsx(result)
-        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{plan.code}-{year}-report.{fmt}"'
-    return response
+    job = job_enqueue(
+        actor=request.actor, kind="plans.report",
+        parameters={"plan_id": plan.pk, "year": year, "format": fmt},
+    )  # fmt: skip
+    return redirect("jobs:job_detail", job.pk)
 
 
 def plan_export(request, plan_id: int, fmt: str):

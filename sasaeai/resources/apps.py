@@ -39,3 +39,7 @@ class ResourcesConfig(AppConfig):
         register_metrics()
         # Before the plans (order 50), whose demo indicators read these metrics.
         demo.register_demo_loader(load_resources, order=20)
+        from sasaeai.core import jobs
+        from sasaeai.resources.jobs import APPLY
+
+        jobs.register(APPLY)

@@ -2,15 +2,14 @@
 change, then apply it (in one transaction) or discard it.
 
 The upload stores the file's bytes in a ResourceImport with the preview's summary; applying
-reads the stored bytes again, so what is applied is checked again against the directory as
-it is at that moment.
+(a background job, resources.jobs) reads the stored bytes again, so what is applied is checked
+again against the directory as it is at that moment.
 """
 
 from django import forms
 from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
@@ -84,13 +83,15 @@ def upload(request):
 @require_http_methods(["GET", "POST"])
 def preview(request, import_id):
     policy.require(request.actor, PERMISSION)
-    record = get_object_or_404(_imports(request), pk=import_id)
+    record = get_object_or_404(_imports(request).defer("content"), pk=import_id)
     if request.method == "POST":
         action = request.POST.get("action")
         if record.status != ImportStatus.PREVIEWED:
             messages.error(request, _("This import was already applied or discarded."))
         elif action == "apply":
-            _apply(request, record)
+            job = _apply(request, record)
+            if job is not None:
+                return redirect("jobs:job_detail", job.pk)
         elif action == "discard":
             with transaction.atomic():
                 record.status = ImportStatus.DISCARDED
@@ -123,28 +124,28 @@ def preview(request, import_id):
     })  # fmt: skip
 
 
-def _apply(request, record: ResourceImport) -> None:
-    tenant = Tenant.objects.get(pk=record.tenant_id)
-    parsed = opendata.read_open_data(bytes(record.content), tenant=tenant)
-    try:
-        with transaction.atomic():
-            diff = opendata.apply_import(parsed, actor=request.actor, tenant_id=tenant.pk)
-            record.status = ImportStatus.APPLIED
-            record.applied_at = timezone.now()
-            record.summary = diff.summary()
-            record.save(update_fields=["status", "applied_at", "summary"])
-    except opendata.OpenDataError as error:
-        record.summary = {**(record.summary or {}), "problems": [
-            p.as_dict() for p in parsed.problems[: opendata.PROBLEM_LIMIT]
-        ], "has_errors": True}  # fmt: skip
-        record.save(update_fields=["summary"])
-        count = len(error.problems)
+def _apply(request, record: ResourceImport):
+    """Applying is a background job (resources.jobs): checked again and written there in one
+    transaction, with progress on the job page. A file whose preview found errors is refused
+    here at once; a second click while the job is waiting opens the same job."""
+    from sasaeai.jobs import selectors as job_selectors
+    from sasaeai.jobs.services import job_enqueue
+
+    summary = record.summary or {}
+    if summary.get("has_errors"):
+        count = summary.get("problem_count") or len(summary.get("problems", [])) or 1
         messages.error(request, ngettext(
             "%(count)d error was found; nothing was saved.",
             "%(count)d errors were found; nothing was saved.", count,
         ) % {"count": count})  # fmt: skip
-        return
-    counts = diff.counts
-    messages.success(request, _(
-        "The file was applied: %(added)d added, %(changed)d changed, %(removed)d unpublished."
-    ) % counts)  # fmt: skip
+        return None
+    parameters = {"import_id": record.pk}
+    existing = job_selectors.unfinished_job(
+        record.tenant_id, "resources.opendata_apply", parameters
+    )
+    if existing is not None:
+        if existing.requested_by_id == request.user.pk:
+            return existing
+        messages.info(request, _("Someone else is applying this import; please wait."))
+        return None
+    return job_enqueue(actor=request.actor, kind="resources.opendata_apply", parameters=parameters)

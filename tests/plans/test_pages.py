@@ -22,6 +22,7 @@ from sasaeai.plans.models import (
     PlanNode,
 )
 from tests.conftest import SYSTEM
+from tests.jobs.helpers import report_bytes
 
 SEEDS = Path("sasaeai/plans/seed_plans")
 
@@ -328,10 +329,9 @@ def test_committee_report_pdf_shows_below_the_baseline_not_a_negative_percentage
     world, tokorozawa_in_a
 ):
     csw_measured_by_its_metric(tokorozawa_in_a, 1362)
-    response = world.client_for(world.user(Role.MUNICIPAL_STAFF)).get(
-        f"/plans/{tokorozawa_in_a.pk}/report.pdf?year=2025"
-    )
-    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    client = world.client_for(world.user(Role.MUNICIPAL_STAFF))
+    content = report_bytes(client, tokorozawa_in_a, "pdf", 2025)
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
     assert "基準値を下回る" in text
     assert not re.search(r"-\d[\d.]*%", text)
 

@@ -37,6 +37,9 @@ GLOBAL_TABLES = {
     "axes_accessfailurelog": "login throttling",
     "axes_accesslog": "login throttling",
     "django_admin_log": "Django admin's own history, by user; the admin is policy-checked",
+    # The task queue holds only (job id, tenant id); the job itself is a tenant's row (RLS).
+    "django_tasks_database_dbtaskresult": "task queue: the worker picks tasks before any tenant",
+    "jobs_scheduledrun": "one row per nightly command and date, for every tenant at once",
 }
 
 # Tenant-related, yet outside RLS, with the reason. Keep this empty.

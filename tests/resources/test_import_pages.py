@@ -7,6 +7,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from sasaeai.accounts.models import Role
 from sasaeai.audit.models import AuditEntry
+from sasaeai.jobs.models import Job, JobStatus
+from sasaeai.jobs.worker import run_pending
 from sasaeai.resources.models import ImportStatus, ResourceImport, Service
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "opendata"
@@ -56,6 +58,15 @@ def test_staff_uploads_previews_and_applies(world, staff):
 
     applied = staff.post(response["Location"], {"action": "apply"})
     assert applied.status_code == 302
+    job = Job.objects.get()
+    assert applied["Location"] == f"/jobs/{job.pk}/"  # applying is a background job
+    assert staff.post(response["Location"], {"action": "apply"})["Location"] == applied["Location"]
+    record.refresh_from_db()
+    assert record.status == ImportStatus.PREVIEWED and not Service.objects.exists()
+    run_pending()
+    job_page = staff.get(applied["Location"]).content.decode()
+    assert 'data-status="succeeded"' in job_page
+    assert f'href="/resources/import/{record.pk}/"' in job_page
     record.refresh_from_db()
     assert record.status == ImportStatus.APPLIED and record.applied_at is not None
     assert record.summary["applied"] is True
@@ -72,6 +83,7 @@ def test_staff_uploads_previews_and_applies(world, staff):
 def test_changes_are_listed_with_old_and_new_values(world, staff):
     upload(staff, "care_service_current_utf8bom_crlf.csv")
     staff.post(f"/resources/import/{ResourceImport.objects.get().pk}/", {"action": "apply"})
+    run_pending()
     data = (FIXTURES / "care_service_current_utf8bom_crlf.csv").read_bytes()
     upload(
         staff,
@@ -94,6 +106,7 @@ def test_discard_changes_nothing(world, staff):
     assert record.status == ImportStatus.DISCARDED
     assert not Service.objects.exists()
     staff.post(f"/resources/import/{record.pk}/", {"action": "apply"})
+    run_pending()
     assert not Service.objects.exists()
 
 
@@ -106,6 +119,25 @@ def test_a_file_with_errors_cannot_be_applied(world, staff):
     assert 'data-code="duplicate_key" data-line="2"' in text
     assert 'data-code="duplicate_key" data-line="4"' in text
     staff.post(f"/resources/import/{record.pk}/", {"action": "apply"})
+    run_pending()
+    record.refresh_from_db()
+    assert record.status == ImportStatus.PREVIEWED
+    assert not Service.objects.exists() and not Job.objects.exists()
+
+
+def test_a_file_that_became_wrong_since_its_preview_fails_its_job_and_saves_nothing(world, staff):
+    upload(staff, "care_service_current_utf8bom_crlf.csv")
+    record = ResourceImport.objects.get()
+    # The stored file is checked again when the job runs: now it has duplicate ids.
+    record.content = (FIXTURES / "bad_duplicate_ids.csv").read_bytes()
+    record.save(update_fields=["content"])
+    location = staff.post(f"/resources/import/{record.pk}/", {"action": "apply"})["Location"]
+    run_pending()
+    job = Job.objects.get()
+    assert job.status == JobStatus.FAILED
+    assert job.error_message.startswith("2件のエラーがあるため、何も保存しませんでした。")
+    assert "2行目: 4行目と同じ記録です" in job.error_message
+    assert 'data-testid="job-error"' in staff.get(location).content.decode()
     record.refresh_from_db()
     assert record.status == ImportStatus.PREVIEWED
     assert not Service.objects.exists()
