@@ -95,6 +95,8 @@ INSTALLED_APPS = [
     "sasaeai.plans",
     "sasaeai.resources",
     "sasaeai.consultation",
+    "sasaeai.tokens",
+    "ninja",  # its static Swagger UI for the local API docs page (tokens:api_docs)
 ]
 
 MIDDLEWARE = [
@@ -110,6 +112,7 @@ MIDDLEWARE = [
     "sasaeai.accounts.middleware.SessionLifetimeMiddleware",
     "sasaeai.accounts.middleware.LoginRequiredMiddleware",
     "sasaeai.accounts.middleware.ActorMiddleware",
+    "sasaeai.tokens.middleware.TokenActorMiddleware",
     "sasaeai.accounts.middleware.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
