@@ -8,8 +8,8 @@ class TokensConfig(AppConfig):
     verbose_name = _("API tokens")
 
     def ready(self):
-        from sasaeai.accounts.policy import STAFF, register_permissions
         from sasaeai.accounts.models import Role
+        from sasaeai.accounts.policy import STAFF, register_permissions
         from sasaeai.core import modules
 
         # Personal tokens: staff roles only. A token skips the two-factor step of a session,
