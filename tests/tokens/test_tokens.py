@@ -16,7 +16,7 @@ from sasaeai.tokens import scopes, services
 from sasaeai.tokens.auth import hash_secret
 from sasaeai.tokens.models import ApiToken
 from tests.consultation.factories import actor_for, actor_of
-from tests.tokens.conftest import bearer, make_token
+from tests.tokens.conftest import bearer
 
 
 def error_of(response):
