@@ -477,3 +477,17 @@ def test_an_inactive_membership_ends_the_token(world, token_of):
     membership.is_active = False
     membership.save()
     assert bearer(created.plaintext).get("/api/v1/areas").status_code == 401
+
+
+def test_a_bad_token_does_not_fall_back_to_the_session(world):
+    client = world.client_for(world.user(Role.MUNICIPAL_STAFF))
+    assert client.get("/api/v1/areas").status_code == 200
+    response = client.get("/api/v1/areas", HTTP_AUTHORIZATION="Bearer sasaeai_garbage")
+    assert response.status_code == 401
+    assert error_of(response) == "invalid_token"
+
+
+def test_pages_ignore_bearer_headers(world, token_of):
+    created = token_of()
+    response = bearer(created.plaintext).get("/tokens/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
