@@ -22,6 +22,8 @@ from ninja.security import HttpBearer, SessionAuth
 
 from sasaeai.accounts.middleware import api_error, is_api
 from sasaeai.core.errors import EditConflict
+from sasaeai.tokens import scopes as token_scopes
+from sasaeai.tokens.auth import bearer_token
 
 
 class MemberSessionAuth(SessionAuth):
@@ -54,9 +56,6 @@ class TokenAuth(HttpBearer):
         self.module = module
 
     def __call__(self, request):
-        from sasaeai.tokens import scopes
-        from sasaeai.tokens.auth import bearer_token
-
         if not hasattr(request, "api_token"):
             if bearer_token(request) is None:
                 return None
@@ -64,7 +63,7 @@ class TokenAuth(HttpBearer):
         token = request.api_token
         if token is None:
             raise HttpError(401, "invalid_token")
-        if not scopes.allows(token.scopes, self.module, request.method):
+        if not token_scopes.allows(token.scopes, self.module, request.method):
             raise HttpError(403, "insufficient_scope")
         return token
 
