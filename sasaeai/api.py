@@ -18,10 +18,12 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
-from ninja.security import SessionAuth
+from ninja.security import HttpBearer, SessionAuth
 
 from sasaeai.accounts.middleware import api_error, is_api
 from sasaeai.core.errors import EditConflict
+from sasaeai.tokens import scopes as token_scopes
+from sasaeai.tokens.auth import bearer_token
 
 
 class MemberSessionAuth(SessionAuth):
@@ -37,6 +39,36 @@ class MemberSessionAuth(SessionAuth):
         if not actor.is_member:
             raise HttpError(403, "no_tenant")
         return user
+
+
+class TokenAuth(HttpBearer):
+    """`Authorization: Bearer sasaeai_…`: an API token, checked against the operation's module.
+
+    sasaeai.tokens.middleware has already looked the token up and, when valid, made it the
+    request's actor inside its tenant; here its scopes meet the operation: GET/HEAD need
+    `<module>:read`, other methods `<module>:write`. A request without a bearer token falls
+    through to the session. Tokens skip CSRF (not a cookie) and the two-factor step (created
+    in a session that passed it).
+    """
+
+    def __init__(self, module: str | None = None):
+        super().__init__()
+        self.module = module
+
+    def __call__(self, request):
+        if not hasattr(request, "api_token"):
+            if bearer_token(request) is None:
+                return None
+            raise HttpError(401, "invalid_token")  # not looked up (no middleware): refuse
+        token = request.api_token
+        if token is None:
+            raise HttpError(401, "invalid_token")
+        if not token_scopes.allows(token.scopes, self.module, request.method):
+            raise HttpError(403, "insufficient_scope")
+        return token
+
+    def authenticate(self, request, token):  # pragma: no cover (__call__ decides)
+        return None
 
 
 # The widest integer both databases store (a signed 64-bit column); beyond it SQLite raises
@@ -95,11 +127,19 @@ class CheckedParser(Parser):
 api = NinjaAPI(
     title="Sasaeai API",
     version="1",
+    description=(
+        "Sign in with a session (the web pages) or send an API token: "
+        "`Authorization: Bearer sasaeai_…`. A token's scopes allow reading (`<module>:read`, "
+        "GET) or also writing (`<module>:write`) per module; an invalid or expired token is "
+        "401 `invalid_token`, a missing scope 403 `insufficient_scope`."
+    ),
     urls_namespace="api",
-    auth=MemberSessionAuth(),
+    # Routers mounted through _mount() get their module's TokenAuth; an operation left with
+    # this default accepts no token (TokenAuth without a module refuses every scope).
+    auth=[TokenAuth(), MemberSessionAuth()],
     parser=CheckedParser(),
-    # The interactive docs page loads Swagger UI from a CDN; closed networks use the
-    # OpenAPI document itself (/api/v1/openapi.json).
+    # The interactive docs page is served by sasaeai.tokens (tokens:api_docs) from our own
+    # static files, for signed-in staff; the OpenAPI document stays at /api/v1/openapi.json.
     docs_url=None,
 )
 
@@ -203,9 +243,14 @@ def on_http_error(request, exc):
     messages = {
         "two_factor_required": _("Pass two-factor authentication first."),
         "no_tenant": _("Choose a tenant first."),
+        "invalid_token": _("The API token is invalid or expired."),
+        "insufficient_scope": _("The API token does not allow this operation."),
     }
     code = str(exc.message) if str(exc.message) in messages else "error"
-    return api_error(exc.status_code, code, str(messages.get(code, exc.message)))
+    response = api_error(exc.status_code, code, str(messages.get(code, exc.message)))
+    if code in ("invalid_token", "insufficient_scope"):
+        response["WWW-Authenticate"] = f'Bearer error="{code}"'
+    return response
 
 
 def server_error(request):
@@ -219,6 +264,25 @@ def server_error(request):
     return defaults.server_error(request)
 
 
+_TOKEN_MODULES: list[str] = []
+
+
+def token_modules() -> list[str]:
+    """The modules a token's scopes name: one per signed-in router (its first tag)."""
+    return list(_TOKEN_MODULES)
+
+
+def _mount(prefix: str, router) -> None:
+    """Add a router; unless it is public (auth=None), tokens reach it by its module's scopes."""
+    if router.auth is None:
+        api.add_router(prefix, router)
+        return
+    module = router.tags[0]
+    if module not in _TOKEN_MODULES:
+        _TOKEN_MODULES.append(module)
+    api.add_router(prefix, router, auth=[TokenAuth(module), MemberSessionAuth()])
+
+
 def _register_routers() -> None:
     from sasaeai.accounts.api import router as accounts_router
     from sasaeai.audit.api import router as audit_router
@@ -228,13 +292,13 @@ def _register_routers() -> None:
     from sasaeai.plans.api import router as plans_router
     from sasaeai.resources.api import router as resources_router
 
-    api.add_router("/", core_router)
-    api.add_router("/", accounts_router)
-    api.add_router("/audit", audit_router)
-    api.add_router("/plans", plans_router)
-    api.add_router("/resources", resources_router)
-    api.add_router("/consultation", consultation_router)
-    api.add_router("/jobs", jobs_router)
+    _mount("/", core_router)
+    _mount("/", accounts_router)
+    _mount("/audit", audit_router)
+    _mount("/plans", plans_router)
+    _mount("/resources", resources_router)
+    _mount("/consultation", consultation_router)
+    _mount("/jobs", jobs_router)
 
 
 _register_routers()

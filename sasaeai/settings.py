@@ -98,6 +98,8 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "sasaeai.jobs",
+    "sasaeai.tokens",
+    "ninja",  # its static Swagger UI for the local API docs page (tokens:api_docs)
 ]
 
 MIDDLEWARE = [
@@ -113,6 +115,7 @@ MIDDLEWARE = [
     "sasaeai.accounts.middleware.SessionLifetimeMiddleware",
     "sasaeai.accounts.middleware.LoginRequiredMiddleware",
     "sasaeai.accounts.middleware.ActorMiddleware",
+    "sasaeai.tokens.middleware.TokenActorMiddleware",
     "sasaeai.accounts.middleware.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

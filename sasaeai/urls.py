@@ -24,6 +24,7 @@ urlpatterns = [
     path("map/", include("sasaeai.resources.public_urls")),
     path("consultation/", include("sasaeai.consultation.urls")),
     path("jobs/", include("sasaeai.jobs.urls")),
+    path("tokens/", include("sasaeai.tokens.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("", include("sasaeai.core.urls")),

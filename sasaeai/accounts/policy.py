@@ -62,6 +62,8 @@ class Actor:
     area_ids: frozenset[int] = field(default_factory=frozenset)
     otp_verified: bool = False
     ip_address: str | None = None
+    # The API token acting (sasaeai.tokens), recorded in every audit entry it causes.
+    token_id: int | None = None
 
     @property
     def is_member(self) -> bool:

@@ -52,7 +52,7 @@ def audit_append(*, actor: Actor, events: Sequence[Event]) -> list[AuditEntry]:
                 subject_type=event.subject_type or event.object_type,
                 subject_id=event.subject_id or event.object_id,
                 ip_address=actor.ip_address,
-                detail=event.detail or {},
+                detail=_with_token(event.detail, actor),
                 previous_hash=previous_hash,
             )
             entry.entry_hash = entry_digest(entry)
@@ -64,6 +64,13 @@ def audit_append(*, actor: Actor, events: Sequence[Event]) -> list[AuditEntry]:
             head.sequence, head.entry_hash = sequence, previous_hash
             head.save(update_fields=["sequence", "entry_hash"])
     return entries
+
+
+def _with_token(detail: dict | None, actor: Actor) -> dict:
+    """An action done with an API token names the token (its user or service is the actor)."""
+    if actor.token_id is None:
+        return detail or {}
+    return {**(detail or {}), "api_token": actor.token_id}
 
 
 def _insert_without_returning(entries: list[AuditEntry]) -> None:

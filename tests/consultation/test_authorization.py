@@ -28,12 +28,14 @@ from dataclasses import dataclass, field
 import pytest
 from django.apps import apps
 from django.db import transaction
+from django.test import Client
 from django.urls import URLPattern, URLResolver, reverse
 from django.urls.converters import IntConverter
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from sasaeai.accounts.models import Role
+from sasaeai.accounts.policy import PERMISSIONS
 from sasaeai.audit.models import AuditEntry
 from sasaeai.consultation import services
 from sasaeai.consultation.models import (
@@ -45,6 +47,7 @@ from sasaeai.consultation.models import (
     ReferralReport,
 )
 from sasaeai.core.models import TenantScoped
+from sasaeai.tokens.services import create_personal_token
 from tests.conftest import World
 from tests.consultation.factories import actor_for, admin_actor, admin_actor_in
 
@@ -374,9 +377,45 @@ def _expected_denied(endpoint: Endpoint, cat: str) -> set[int]:
 @pytest.mark.parametrize("user_key", USERS)
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: e.name)
 def test_api(scene, db, endpoint, user_key):
+    _check_api(scene, endpoint, user_key, scene.client(user_key))
+
+
+# Users whose role may hold personal API tokens (sasaeai.tokens): the same table, by token.
+TOKEN_USERS = [
+    u for u in USERS if u.startswith("b_") or Role(u) in PERMISSIONS["tokens.use_personal"]
+]
+
+
+def _token_client(scene, user_key: str, scopes: list[str]) -> Client:
+    created = create_personal_token(
+        actor_for(scene.memberships[user_key]), name="test", scopes=scopes
+    )
+    return Client(HTTP_AUTHORIZATION=f"Bearer {created.plaintext}")
+
+
+@pytest.mark.parametrize("user_key", TOKEN_USERS)
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: e.name)
+def test_api_with_a_token(scene, db, endpoint, user_key):
+    """A personal token with consultation:write answers exactly as its user's session does."""
+    _check_api(scene, endpoint, user_key, _token_client(scene, user_key, ["consultation:write"]))
+
+
+@pytest.mark.parametrize(
+    "endpoint", [e for e in ENDPOINTS if e.method != "get"], ids=lambda e: e.name
+)
+def test_a_read_only_token_changes_nothing(scene, db, endpoint):
+    client = _token_client(scene, Role.COMMUNITY_SOCIAL_WORKER.value, ["consultation:read"])
+    before = snapshot(scene.world.tenant_a.pk)
+    response = _call(client, endpoint, scene)
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "insufficient_scope"
+    assert snapshot(scene.world.tenant_a.pk) == before
+
+
+def _check_api(scene, endpoint: Endpoint, user_key: str, client):
     cat = category(user_key)
     before = snapshot(scene.world.tenant_a.pk)
-    response = _call(scene.client(user_key), endpoint, scene)
+    response = _call(client, endpoint, scene)
     text = response.content.decode()
     if endpoint.is_list:
         _check_list(scene, endpoint, cat, response)
