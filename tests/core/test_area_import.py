@@ -513,7 +513,7 @@ def test_an_overlap_added_since_the_preview_fails_the_job_with_its_line(world):
         f'{name},district,"{json.dumps(geometry).replace(chr(34), chr(34) * 2)}"\n'
         for name, geometry in (("甲地区", cell(0, 0)), ("乙地区", cell(0, 1)))
     )
-    response = upload(client, "a.csv", data.encode())
+    upload(client, "a.csv", data.encode())
     record = AreaImport.objects.get()
     assert not record.summary["has_errors"], record.summary["problems"]
     location = client.post(f"/areas/import/{record.token}/", {"action": "apply"})["Location"]
