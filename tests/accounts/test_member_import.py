@@ -466,3 +466,25 @@ def test_districts_by_code_with_any_separator_and_a_full_width_address(world):
     assert not preview.errors
     assert preview.rows[0].email == "hanako@example.jp"
     assert preview.rows[0].area_ids == sorted([world.district.pk, world.other_district.pk])
+
+
+@pytest.mark.postgres
+def test_the_job_runs_as_the_app_role_under_row_level_security(
+    world, app_role, django_capture_on_commit_callbacks
+):
+    """The worker's connection in production is the app role: the job sees its tenant only."""
+    from django.db import connection, transaction
+
+    client = world.client_for(world.user(Role.SYSTEM_ADMIN))
+    upload(client, csv_bytes(*GOOD))
+    record = MemberImport.objects.get()
+    client.post(f"/accounts/members/import/{record.pk}/", {"action": "apply"})
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL ROLE {app_role}")
+            run_pending()
+            cursor.execute("RESET ROLE")
+    job = Job.objects.get()
+    assert job.status == JobStatus.SUCCEEDED, job.error_message
+    assert Membership.objects.filter(tenant=world.tenant_a, user__email="taro@example.jp").exists()
+    assert len(mail.outbox) == 3

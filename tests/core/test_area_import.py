@@ -683,3 +683,23 @@ def test_zip_from_a_mac_with_resource_forks(world):
     preview = check(world, "r2ka12203.zip", buffer.getvalue())
     assert not preview.has_errors, errors_of(preview)
     assert [row.name for row in preview.rows] == ["八幡一丁目"]
+
+
+@pytest.mark.postgres
+def test_the_job_runs_as_the_app_role_under_row_level_security(world, app_role):
+    """The worker's connection in production is the app role: the job sees its tenant only."""
+    from django.db import connection, transaction
+
+    client = world.client_for(world.user(Role.SYSTEM_ADMIN))
+    upload(client, "a.csv", "name,kind\n甲地区,district\n".encode())
+    record = AreaImport.objects.get()
+    client.post(f"/areas/import/{record.token}/", {"action": "apply"})
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL ROLE {app_role}")
+        run_pending()
+        cursor.execute("RESET ROLE")
+    job = Job.objects.get()
+    assert job.status == JobStatus.SUCCEEDED, job.error_message
+    assert Area.objects.get(name="甲地区").tenant == world.tenant_a
+    record.refresh_from_db()
+    assert record.status == "applied"
