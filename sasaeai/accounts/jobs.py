@@ -50,7 +50,12 @@ def apply_job(run: JobRun) -> None:
         raise problems_error(
             summary.get("error_count", len(errors)), [problem["message"] for problem in errors]
         )
-    run.progress(3, 3, _("Finished"))
+    if result.created:
+        # The mails leave once the job's transaction has committed, before the job is done.
+        run.progress(3, 3, _("Saved; sending %(count)d invitations") % {
+            "count": len(result.created)})  # fmt: skip
+    else:
+        run.progress(3, 3, _("Finished"))
 
 
 APPLY = JobKind(

@@ -488,3 +488,35 @@ def test_the_job_runs_as_the_app_role_under_row_level_security(
     assert job.status == JobStatus.SUCCEEDED, job.error_message
     assert Membership.objects.filter(tenant=world.tenant_a, user__email="taro@example.jp").exists()
     assert len(mail.outbox) == 3
+
+
+def test_the_job_reports_its_progress(world, django_capture_on_commit_callbacks):
+    """The handler itself, with a run that records what it is told (the job page's bar)."""
+    from dataclasses import dataclass, field
+
+    from sasaeai.accounts import jobs
+
+    @dataclass
+    class RecordingRun:
+        job_id: int
+        tenant_id: int
+        parameters: dict
+        actor: object
+        seen: list = field(default_factory=list)
+
+        def progress(self, done, total=None, stage=""):
+            self.seen.append((done, total, stage))
+
+    record = MemberImport.objects.create(
+        tenant=world.tenant_a, filename="members.csv", content=csv_bytes(*GOOD)
+    )
+    run = RecordingRun(0, world.tenant_a.pk, jobs.parameters_for(record), actor(world))
+    with django_capture_on_commit_callbacks(execute=True):
+        jobs.apply_job(run)
+    assert run.seen == [
+        (0, 3, "シートをもう一度確認しています"),
+        (1, 3, "3 人を保存しています"),
+        (2, 3, "保存しました"),
+        (3, 3, "保存しました。3 人に招待メールを送っています"),
+    ]
+    assert len(mail.outbox) == 3
