@@ -22,6 +22,11 @@ class AccountsConfig(AppConfig):
         )
         register_commissioner_metric()
 
+        from sasaeai.accounts.jobs import APPLY
+        from sasaeai.core import jobs
+
+        jobs.register(APPLY)
+
 
 def register_commissioner_metric() -> None:
     """民生委員・児童委員の充足率 as far as the system knows it: the share of commissioner

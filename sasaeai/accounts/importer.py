@@ -25,6 +25,7 @@ import csv
 import io
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -511,14 +512,25 @@ def without_rows(summary: dict) -> dict:
 
 
 def apply_stored(
-    *, import_id: int, actor: Actor, sent_by_id: int | None, invite: bool = True
+    *,
+    import_id: int,
+    actor: Actor,
+    sent_by_id: int | None,
+    invite: bool = True,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> ImportResult | None:
     """Apply an uploaded MemberImport: check its bytes again, save, invite after commit.
 
-    Takes ids only, so the page or a background job can run it. Returns None (and keeps the
-    new errors in the record's summary) when the sheet no longer passes: the members changed
-    since the preview (someone added the same person, say).
+    Takes ids only, so the page or a background job (accounts.jobs) can run it. Returns None
+    (and keeps the new errors in the record's summary) when the sheet no longer passes: the
+    members changed since the preview (someone added the same person, say).
+
+    Inside an outer transaction (the job's) the invitations wait for that one to commit, so a
+    job that fails afterwards sends no mail. A mail server that fails then does not undo the
+    saved members: the error is logged and the invitations can be sent again from each
+    member's page.
     """
+    progress = progress or (lambda done, total, stage: None)
     from django.utils import timezone
 
     from sasaeai.accounts.models import ImportStatus, MemberImport
@@ -532,6 +544,7 @@ def apply_stored(
         if record.status != ImportStatus.PREVIEWED:
             raise ValueError("This import was already applied or discarded.")
         tenant = Tenant.objects.get(pk=record.tenant_id)
+        progress(0, 3, _("Checking the sheet again"))
         preview = validate(
             bytes(record.content), tenant=tenant, filename=record.filename, actor=actor
         )
@@ -540,6 +553,7 @@ def apply_stored(
             record.save(update_fields=["summary"])
             return None
         sent_by = User.objects.filter(pk=sent_by_id).first() if sent_by_id else None
+        progress(1, 3, _("Saving %(count)d members") % {"count": len(preview.rows)})
         result = apply(preview, actor=actor)
         record.status, record.applied_at = ImportStatus.APPLIED, timezone.now()
         record.content = b""
@@ -550,6 +564,8 @@ def apply_stored(
             transaction.on_commit(
                 lambda: send_invitations(
                     user_ids=result.created, tenant=tenant, sent_by=sent_by, actor=actor
-                )
+                ),
+                robust=True,
             )
+        progress(2, 3, _("Saved"))
     return result

@@ -1,8 +1,8 @@
 """Member sheet import (upload → preview → confirm) and invitations (send, revoke, accept).
 
-The upload keeps the sheet in a MemberImport with the preview's summary; confirming checks
-the stored bytes again (accounts.importer.validate) and applies them in one transaction;
-invitations to the new members are sent after it commits.
+The upload keeps the sheet in a MemberImport with the preview's summary; confirming queues a
+background job (accounts.jobs) that checks the stored bytes again (accounts.importer.validate)
+and applies them in one transaction; invitations to the new members are sent after it commits.
 """
 
 from django import forms
@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from sasaeai.accounts import importer, invitations, policy
+from sasaeai.accounts import jobs as member_jobs
 from sasaeai.accounts.middleware import tenant_choice_exempt, two_factor_exempt
 from sasaeai.accounts.models import ImportStatus, MemberImport, Membership, User
 from sasaeai.audit.models import Action
@@ -82,7 +83,9 @@ def member_import_preview(request, import_id: int):
         if record.status != ImportStatus.PREVIEWED:
             messages.error(request, _("This import was already applied or discarded."))
         elif request.POST.get("action") == "apply":
-            _apply(request, record)
+            job = _apply(request, record)
+            if job is not None:
+                return redirect("jobs:job_detail", job.pk)
         elif request.POST.get("action") == "discard":
             with transaction.atomic():
                 record.status, record.content = ImportStatus.DISCARDED, b""
@@ -107,25 +110,39 @@ def member_import_preview(request, import_id: int):
         "new_rows": [r for r in rows if r["status"] == "new"],
         "changed_rows": [r for r in rows if r["status"] == "changed"],
         "can_apply": record.status == ImportStatus.PREVIEWED and not summary.get("has_errors"),
+        "last_job": _last_job(request, record),
     })  # fmt: skip
 
 
-def _apply(request, record: MemberImport) -> None:
-    try:
-        result = importer.apply_stored(
-            import_id=record.pk, actor=request.actor, sent_by_id=request.user.pk
-        )
-    except ValueError:  # confirmed twice at once: the other one saved it
-        messages.error(request, _("This import was already applied or discarded."))
-        return
-    if result is None:
-        messages.error(request, _("The sheet has errors now; nothing was saved."))
-        return
-    messages.success(request, _(
-        "Saved: %(new)d new, %(changed)d changed, %(unchanged)d unchanged. "
-        "Invitations were sent to the new members."
-    ) % {"new": len(result.created), "changed": result.changed,
-         "unchanged": result.unchanged})  # fmt: skip
+def _apply(request, record: MemberImport):
+    """Applying is a background job (accounts.jobs): the sheet is checked again and saved
+    there in one transaction, the invitations sent after it commits. A sheet whose preview
+    found errors is refused here at once; a second click while the job waits opens it."""
+    from sasaeai.jobs import selectors as job_selectors
+    from sasaeai.jobs.services import job_enqueue
+
+    if (record.summary or {}).get("has_errors"):
+        messages.error(request, _("The sheet has errors; nothing was saved."))
+        return None
+    parameters = member_jobs.parameters_for(record)
+    existing = job_selectors.unfinished_job(record.tenant_id, member_jobs.KIND, parameters)
+    if existing is not None:
+        if existing.requested_by_id == request.user.pk:
+            return existing
+        messages.info(request, _("Someone else is applying this import; please wait."))
+        return None
+    return job_enqueue(actor=request.actor, kind=member_jobs.KIND, parameters=parameters)
+
+
+def _last_job(request, record: MemberImport):
+    """The requester's latest apply job of this import, for a link from the summary."""
+    from sasaeai.jobs import selectors as job_selectors
+
+    return (
+        job_selectors.jobs_visible_to(request.actor)
+        .filter(kind=member_jobs.KIND, parameters=member_jobs.parameters_for(record))
+        .first()
+    )
 
 
 def _managed_membership(request, pk: int) -> Membership:

@@ -34,3 +34,8 @@ class CoreConfig(AppConfig):
             )
         )
         metrics.register_core_metrics()
+
+        from sasaeai.core import jobs
+        from sasaeai.core.import_jobs import APPLY
+
+        jobs.register(APPLY)

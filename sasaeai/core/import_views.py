@@ -1,9 +1,9 @@
 """Districts import pages: upload a file, see every problem and what would change, apply.
 
 The upload is kept server-side in an AreaImport row (its bytes, the options and the preview's
-summary), reached by an unguessable token and only inside the uploader's tenant. Applying reads
-the stored bytes again and checks them against the areas as they are at that moment, so what
-is saved is what was checked, all or nothing.
+summary), reached by an unguessable token and only inside the uploader's tenant. Applying is
+a background job (core.import_jobs) that reads the stored bytes again and checks them against
+the areas as they are at that moment, so what is saved is what was checked, all or nothing.
 """
 
 import io
@@ -12,15 +12,13 @@ import zipfile
 
 from django import forms
 from django.contrib import messages
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
 from sasaeai.accounts import policy
-from sasaeai.core import area_import
+from sasaeai.core import area_import, import_jobs
 from sasaeai.core.models import AreaImport, AreaImportStatus, AreaKind
 
 PERMISSION = "core.import_area"
@@ -139,7 +137,9 @@ def preview(request, token):
         if record.status != AreaImportStatus.PREVIEWED:
             messages.error(request, _("This import was already applied or discarded."))
         elif action == "apply":
-            _apply(request, record)
+            job = _apply(request, record)
+            if job is not None:
+                return redirect("jobs:job_detail", job.pk)
         elif action == "discard":
             record.status = AreaImportStatus.DISCARDED
             record.content = b""
@@ -159,33 +159,42 @@ def preview(request, token):
             "rows": summary.get("rows", []),
             "can_apply": previewing and not summary.get("has_errors"),
             "is_open": previewing,
+            "last_job": _last_job(request, record),
         },
     )
 
 
-def _apply(request, record: AreaImport) -> None:
-    preview = area_import.validate(
-        {record.filename: bytes(record.content)},
-        tenant_id=record.tenant_id,
-        options=area_import.Options.from_dict(record.options),
-    )
-    try:
-        with transaction.atomic():
-            counts = area_import.apply(preview, actor=request.actor, filename=record.filename)
-            record.status = AreaImportStatus.APPLIED
-            record.applied_at = timezone.now()
-            record.content = b""
-            record.summary = preview.summary()
-            record.save(update_fields=["status", "applied_at", "content", "summary"])
-    except area_import.AreaImportError as error:
-        record.summary = preview.summary()
-        record.save(update_fields=["summary"])
-        count = len(error.problems)
+def _apply(request, record: AreaImport):
+    """Applying is a background job (core.import_jobs): checked again and written there in
+    one transaction, with progress on the job page. A file whose preview found errors is
+    refused here at once; a second click while the job waits opens the same job."""
+    from sasaeai.jobs import selectors as job_selectors
+    from sasaeai.jobs.services import job_enqueue
+
+    summary = record.summary or {}
+    if summary.get("has_errors"):
+        count = (summary.get("counts") or {}).get("errors") or 1
         messages.error(request, ngettext(
             "%(count)d error was found; nothing was saved.",
             "%(count)d errors were found; nothing was saved.", count,
         ) % {"count": count})  # fmt: skip
-        return
-    messages.success(request, _(
-        "The areas were imported: %(new)d new, %(changed)d changed, %(unchanged)d unchanged."
-    ) % counts)  # fmt: skip
+        return None
+    parameters = import_jobs.parameters_for(record)
+    existing = job_selectors.unfinished_job(record.tenant_id, import_jobs.KIND, parameters)
+    if existing is not None:
+        if existing.requested_by_id == request.user.pk:
+            return existing
+        messages.info(request, _("Someone else is applying this import; please wait."))
+        return None
+    return job_enqueue(actor=request.actor, kind=import_jobs.KIND, parameters=parameters)
+
+
+def _last_job(request, record: AreaImport):
+    """The requester's latest apply job of this import, for a link from the summary."""
+    from sasaeai.jobs import selectors as job_selectors
+
+    return (
+        job_selectors.jobs_visible_to(request.actor)
+        .filter(kind=import_jobs.KIND, parameters=import_jobs.parameters_for(record))
+        .first()
+    )

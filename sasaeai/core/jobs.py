@@ -18,6 +18,28 @@ class JobError(Exception):
     """A failure the user should read: the message (Japanese) is shown on the job page."""
 
 
+# How many problems a failed import's job message lists, each on its own line with its place.
+PROBLEMS_SHOWN = 20
+
+
+def problems_error(count: int, lines: list[str]) -> JobError:
+    """A JobError for an import refused when it was applied: how many errors, nothing saved,
+    then the first PROBLEMS_SHOWN of them, one a line ("3行目: …"), as the job page shows them."""
+    from django.utils.translation import gettext as _
+    from django.utils.translation import ngettext
+
+    text = ngettext(
+        "%(count)d error was found; nothing was saved.",
+        "%(count)d errors were found; nothing was saved.",
+        count,
+    ) % {"count": count}
+    shown = lines[:PROBLEMS_SHOWN]
+    text = "\n".join([text, *shown])
+    if count > len(shown):
+        text += "\n" + _("… and %(count)d more.") % {"count": count - len(shown)}
+    return JobError(text)
+
+
 @dataclass(frozen=True)
 class JobOutput:
     filename: str

@@ -12,7 +12,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sasaeai.accounts import invitations
-from sasaeai.accounts.models import Invitation, Membership, Role, User
+from sasaeai.accounts.models import Invitation, MemberImport, Membership, Role, User
 from sasaeai.audit.models import AuditEntry
 from tests.conftest import SYSTEM
 
@@ -300,3 +300,65 @@ def test_the_admin_lists_this_tenants_invitations_only_and_without_the_hash(
     assert admin.get(f"/admin/accounts/invitation/{theirs.pk}/change/").status_code in {302, 404}
     staff = world.client_for(world.user(Role.MUNICIPAL_STAFF))
     assert staff.get("/admin/accounts/invitation/").status_code in {302, 403}
+
+
+def test_members_imported_through_the_page_and_its_job_accept_their_invitation(
+    world, django_capture_on_commit_callbacks
+):
+    """The whole way: sheet → preview → confirm (a job) → worker → mail → link → password."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from sasaeai.jobs.models import Job, JobStatus
+    from sasaeai.jobs.worker import run_pending
+    from tests.accounts.test_member_import import GOOD, csv_bytes
+
+    admin = world.client_for(world.user(Role.SYSTEM_ADMIN))
+    admin.post("/accounts/members/import/", {"file": SimpleUploadedFile("m.csv", csv_bytes(*GOOD))})
+    record = MemberImport.objects.get()
+    location = admin.post(f"/accounts/members/import/{record.pk}/", {"action": "apply"})["Location"]
+    assert mail.outbox == []  # nothing is sent before the job has run and committed
+    with django_capture_on_commit_callbacks(execute=True):
+        run_pending()
+    assert Job.objects.get().status == JobStatus.SUCCEEDED
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "hanako@example.jp", "ichiro@example.jp", "taro@example.jp",
+    ]  # fmt: skip
+    assert admin.get(location).status_code == 200
+    path = link_in(next(m for m in mail.outbox if m.to == ["taro@example.jp"]).body)
+    client = Client()
+    done = client.post(path, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    assert done.status_code == 302
+    assert User.objects.get(email="taro@example.jp").check_password(NEW_PASSWORD)
+    invitation = Invitation.objects.get(user__email="taro@example.jp")
+    assert invitation.sent_by == world.user(Role.SYSTEM_ADMIN)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_mail_server_that_is_down_does_not_undo_a_committed_import(world, settings):
+    """Committed for real (no test transaction): the job's transaction commits, then the
+    invitations go to an SMTP port where nothing listens. The members stay saved, the job
+    succeeded, the invitations are recorded (an admin resends them from the member page)."""
+    from sasaeai.accounts.jobs import KIND
+    from sasaeai.accounts.models import ImportStatus
+    from sasaeai.core.tenancy import tenant_context
+    from sasaeai.jobs.models import Job, JobStatus
+    from sasaeai.jobs.worker import run_pending
+    from tests.accounts.test_member_import import GOOD, csv_bytes
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 2
+    with tenant_context(world.tenant_a.pk):
+        record = MemberImport.objects.create(
+            tenant=world.tenant_a, filename="m.csv", content=csv_bytes(*GOOD)
+        )
+    admin = world.client_for(world.user(Role.SYSTEM_ADMIN))
+    admin.post(f"/accounts/members/import/{record.pk}/", {"action": "apply"})
+    run_pending()
+    with tenant_context(world.tenant_a.pk):
+        job = Job.objects.get(kind=KIND)
+        assert job.status == JobStatus.SUCCEEDED, job.error_message
+        record.refresh_from_db()
+        assert record.status == ImportStatus.APPLIED
+        assert Membership.objects.filter(user__email="hanako@example.jp").exists()
+        assert Invitation.objects.filter(tenant=world.tenant_a).count() == 3
+    assert mail.outbox == []

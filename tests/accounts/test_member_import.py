@@ -10,6 +10,8 @@ from openpyxl import Workbook
 from sasaeai.accounts import importer
 from sasaeai.accounts.models import ImportStatus, Invitation, MemberImport, Membership, Role, User
 from sasaeai.audit.models import AuditEntry
+from sasaeai.jobs.models import Job, JobStatus
+from sasaeai.jobs.worker import run_pending
 from tests.conftest import SYSTEM
 
 HEADER = "氏名,ふりがな,メールアドレス,役割,地区\r\n"
@@ -252,20 +254,35 @@ def test_admin_uploads_previews_and_confirms(world, django_capture_on_commit_cal
     assert "新規: 3" in page and "hanako@example.jp" in page
     assert not User.objects.filter(email="hanako@example.jp").exists()
     record = MemberImport.objects.get()
+    response = client.post(f"/accounts/members/import/{record.pk}/", {"action": "apply"})
+    job = Job.objects.get()
+    assert response["Location"] == f"/jobs/{job.pk}/"  # applying is a background job
+    assert (job.kind, job.parameters) == ("accounts.member_import_apply", {"import_id": record.pk})
+    # A second click while the job waits opens the same job; nothing is saved yet.
+    again = client.post(f"/accounts/members/import/{record.pk}/", {"action": "apply"})
+    assert again["Location"] == response["Location"] and Job.objects.count() == 1
+    assert not User.objects.filter(email="hanako@example.jp").exists()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            f"/accounts/members/import/{record.pk}/", {"action": "apply"}, follow=True
-        )
-    assert "保存しました" in response.content.decode()
+        run_pending()
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED, job.error_message
+    job_page = client.get(response["Location"]).content.decode()
+    assert 'data-status="succeeded"' in job_page
+    assert f'href="/accounts/members/import/{record.pk}/"' in job_page  # back to the summary
     record.refresh_from_db()
     assert record.status == ImportStatus.APPLIED and bytes(record.content) == b""
     # Once applied, the record keeps counts, not the people's names and addresses.
     assert "rows" not in record.summary and record.summary["counts"]["new"] == 3
+    assert record.summary["invited"] == 3
     assert len(mail.outbox) == 3
     assert Invitation.objects.filter(sent_by=world.user(Role.SYSTEM_ADMIN)).count() == 3
+    summary_page = client.get(f"/accounts/members/import/{record.pk}/").content.decode()
+    assert f'href="/jobs/{job.pk}/"' in summary_page and 'value="apply"' not in summary_page
     # Confirming twice does nothing more.
-    client.post(f"/accounts/members/import/{record.pk}/", {"action": "apply"})
-    assert len(mail.outbox) == 3
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/accounts/members/import/{record.pk}/", {"action": "apply"})
+        run_pending()
+    assert len(mail.outbox) == 3 and Job.objects.count() == 1
     listing = client.get("/accounts/members/").content.decode()
     assert 'data-invitation="pending"' in listing
 
@@ -278,7 +295,8 @@ def test_a_bad_sheet_shows_its_errors_and_cannot_be_applied(world):
     assert 'value="apply"' not in page
     record = MemberImport.objects.get()
     client.post(f"/accounts/members/import/{record.pk}/", {"action": "apply"})
-    assert not User.objects.filter(email="x@example.jp").exists()
+    run_pending()
+    assert not User.objects.filter(email="x@example.jp").exists() and not Job.objects.exists()
 
 
 def test_an_xlsx_upload_works_on_the_page(world):
@@ -305,7 +323,8 @@ def test_an_import_of_another_tenant_does_not_exist(world):
         client_a.post(f"/accounts/members/import/{record.pk}/", {"action": "apply"}).status_code
         == 404
     )
-    assert not User.objects.filter(email="hanako@example.jp").exists()
+    run_pending()
+    assert not User.objects.filter(email="hanako@example.jp").exists() and not Job.objects.exists()
 
 
 def test_an_admin_cannot_change_their_own_role_by_import(world):
@@ -321,21 +340,97 @@ def test_an_admin_cannot_change_their_own_role_by_import(world):
     assert world.members[Role.SYSTEM_ADMIN].role == Role.SYSTEM_ADMIN
 
 
-def test_confirming_checks_the_sheet_again_against_the_members_as_they_are_now(world):
+def test_confirming_checks_the_sheet_again_against_the_members_as_they_are_now(
+    world, django_capture_on_commit_callbacks
+):
     client = world.client_for(world.user(Role.SYSTEM_ADMIN))
     upload(client, csv_bytes(*GOOD))
     record = MemberImport.objects.get()
+    location = client.post(f"/accounts/members/import/{record.pk}/", {"action": "apply"})[
+        "Location"
+    ]
     # Meanwhile tenant B's admin gets one of the sheet's addresses.
     world.admin_b.user.email = "taro@example.jp"
     world.admin_b.user.save()
-    response = client.post(
-        f"/accounts/members/import/{record.pk}/", {"action": "apply"}, follow=True
-    )
-    page = response.content.decode()
-    assert "確認後に状況が変わり" in page
+    before = counts_of_everything()
+    with django_capture_on_commit_callbacks(execute=True):
+        run_pending()
+    job = Job.objects.get()
+    assert job.status == JobStatus.FAILED
+    assert job.error_message.startswith("1件のエラーがあるため、何も保存しませんでした。")
+    page = client.get(location).content.decode()
+    assert 'data-testid="job-error"' in page
     assert "3行目、列「メールアドレス」: taro@example.jp は" in page
+    assert f'href="/accounts/members/import/{record.pk}/"' in page
     assert not User.objects.filter(email="hanako@example.jp").exists()
+    assert counts_of_everything() == before
     assert mail.outbox == []
+    record.refresh_from_db()
+    assert record.status == ImportStatus.PREVIEWED  # the admin may discard it or try again
+
+
+def _fail_after_saving(run):
+    """The real apply handler, then a failure before the job's transaction commits."""
+    from sasaeai.accounts.jobs import apply_job
+    from sasaeai.core.jobs import JobError
+
+    apply_job(run)
+    assert User.objects.filter(email="hanako@example.jp").exists()  # saved, not committed
+    raise JobError("保存の後で止まりました（テスト）")
+
+
+def test_a_job_that_fails_after_saving_keeps_nothing_and_sends_no_mail(
+    world, django_capture_on_commit_callbacks
+):
+    from sasaeai.accounts.jobs import APPLY
+    from sasaeai.core import jobs as registry
+    from sasaeai.jobs.services import job_enqueue
+
+    registry.register(
+        registry.JobKind(
+            "tests.member_import_then_fail", "失敗する一括登録", _fail_after_saving,
+            APPLY.permission, "tests", authorize=APPLY.authorize,
+        )
+    )  # fmt: skip
+    admin = world.members[Role.SYSTEM_ADMIN]
+    record = MemberImport.objects.create(
+        tenant=world.tenant_a, filename="members.csv", content=csv_bytes(*GOOD)
+    )
+    before = counts_of_everything()
+    actor_of_admin = SYSTEM.__class__(
+        user_id=admin.user_id, username=admin.user.username, tenant_id=world.tenant_a.pk,
+        membership_id=admin.pk, role=admin.role, otp_verified=True,
+    )  # fmt: skip
+    job = job_enqueue(
+        actor=actor_of_admin, kind="tests.member_import_then_fail",
+        parameters={"import_id": record.pk},
+    )  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        run_pending()
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED
+    assert job.error_message == "保存の後で止まりました（テスト）"
+    assert counts_of_everything() == before and mail.outbox == []
+    record.refresh_from_db()
+    assert record.status == ImportStatus.PREVIEWED and bytes(record.content)
+    page = world.client_for(admin.user).get(f"/jobs/{job.pk}/").content.decode()
+    assert 'data-testid="job-error"' in page and "保存の後で止まりました" in page
+
+
+def test_another_tenants_admin_cannot_see_the_job(world):
+    client = world.client_for(world.user(Role.SYSTEM_ADMIN))
+    upload(client, csv_bytes(*GOOD))
+    record = MemberImport.objects.get()
+    location = client.post(f"/accounts/members/import/{record.pk}/", {"action": "apply"})[
+        "Location"
+    ]
+    client_b = world.client_for(world.admin_b.user)
+    assert client_b.get(location).status_code == 404
+    assert client_b.get(f"{location}download/").status_code == 404
+    run_pending()
+    assert client_b.get(location).status_code == 404
+    assert client_b.get(f"{location}download/").status_code == 404
+    assert client.get(location).status_code == 200
 
 
 def test_a_stored_import_can_be_applied_without_a_request(
@@ -371,3 +466,57 @@ def test_districts_by_code_with_any_separator_and_a_full_width_address(world):
     assert not preview.errors
     assert preview.rows[0].email == "hanako@example.jp"
     assert preview.rows[0].area_ids == sorted([world.district.pk, world.other_district.pk])
+
+
+@pytest.mark.postgres
+def test_the_job_runs_as_the_app_role_under_row_level_security(
+    world, app_role, django_capture_on_commit_callbacks
+):
+    """The worker's connection in production is the app role: the job sees its tenant only."""
+    from django.db import connection, transaction
+
+    client = world.client_for(world.user(Role.SYSTEM_ADMIN))
+    upload(client, csv_bytes(*GOOD))
+    record = MemberImport.objects.get()
+    client.post(f"/accounts/members/import/{record.pk}/", {"action": "apply"})
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL ROLE {app_role}")
+            run_pending()
+            cursor.execute("RESET ROLE")
+    job = Job.objects.get()
+    assert job.status == JobStatus.SUCCEEDED, job.error_message
+    assert Membership.objects.filter(tenant=world.tenant_a, user__email="taro@example.jp").exists()
+    assert len(mail.outbox) == 3
+
+
+def test_the_job_reports_its_progress(world, django_capture_on_commit_callbacks):
+    """The handler itself, with a run that records what it is told (the job page's bar)."""
+    from dataclasses import dataclass, field
+
+    from sasaeai.accounts import jobs
+
+    @dataclass
+    class RecordingRun:
+        job_id: int
+        tenant_id: int
+        parameters: dict
+        actor: object
+        seen: list = field(default_factory=list)
+
+        def progress(self, done, total=None, stage=""):
+            self.seen.append((done, total, stage))
+
+    record = MemberImport.objects.create(
+        tenant=world.tenant_a, filename="members.csv", content=csv_bytes(*GOOD)
+    )
+    run = RecordingRun(0, world.tenant_a.pk, jobs.parameters_for(record), actor(world))
+    with django_capture_on_commit_callbacks(execute=True):
+        jobs.apply_job(run)
+    assert run.seen == [
+        (0, 3, "シートをもう一度確認しています"),
+        (1, 3, "3 人を保存しています"),
+        (2, 3, "保存しました"),
+        (3, 3, "保存しました。3 人に招待メールを送っています"),
+    ]
+    assert len(mail.outbox) == 3

@@ -65,3 +65,19 @@ def test_another_tenants_admin_finds_nothing(world, scene, page):
 def test_another_tenants_admin_sees_only_their_own_imports(world, scene):
     page = world.client_for(world.admin_b.user).get("/accounts/members/import/")
     assert page.status_code == 200 and "members.csv" not in page.content.decode()
+
+
+def test_the_apply_job_is_seen_by_the_admin_who_asked_only(world, scene):
+    """Confirming queues a job; its page is 404 for every other persona and another tenant."""
+    from sasaeai.jobs.worker import run_pending
+
+    admin = world.client_for(world.user(Role.SYSTEM_ADMIN))
+    location = admin.post(scene["apply"][1], {"action": "apply"})["Location"]
+    assert location.startswith("/jobs/")
+    run_pending()
+    assert 'data-status="succeeded"' in admin.get(location).content.decode()
+    others = [world.client_for(world.user(role)) for role in Role if role != Role.SYSTEM_ADMIN]
+    for client in [*others, world.client_for(world.admin_b.user)]:
+        assert client.get(location).status_code == 404
+        assert client.get(f"{location}download/").status_code == 404
+    assert Client().get(location).status_code == 302  # to sign in

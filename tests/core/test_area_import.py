@@ -15,6 +15,8 @@ from sasaeai.audit.models import AuditEntry
 from sasaeai.core import area_import
 from sasaeai.core.area_import import Options
 from sasaeai.core.models import Area, AreaImport, AreaKind
+from sasaeai.jobs.models import Job, JobStatus
+from sasaeai.jobs.worker import run_pending
 from tests.conftest import SYSTEM, square
 
 # 市川市 (千葉県, 122033): a 3×3 grid of 0.01° squares east of the 江戸川.
@@ -464,15 +466,32 @@ def test_page_flow_upload_preview_apply(world):
     assert not Area.objects.filter(code="12203001001").exists()
     response = client.post(f"/areas/import/{record.token}/", {"action": "apply"})
     assert response.status_code == 302
+    job = Job.objects.get()
+    assert response["Location"] == f"/jobs/{job.pk}/"  # applying is a background job
+    assert (job.kind, job.parameters) == ("core.area_import_apply", {"token": str(record.token)})
+    # A second click while the job waits opens the same job.
+    again = client.post(f"/areas/import/{record.token}/", {"action": "apply"})
+    assert again["Location"] == response["Location"] and Job.objects.count() == 1
+    assert not Area.objects.filter(code="12203001001").exists()
+    run_pending()
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED, job.error_message
+    job_page = client.get(response["Location"]).content.decode()
+    assert 'data-status="succeeded"' in job_page
+    assert f'href="/areas/import/{record.token}/"' in job_page  # back to the summary
     assert Area.objects.get(code="12203001001").parent == world.district
     record.refresh_from_db()
     assert record.status == "applied" and bytes(record.content) == b""
     entry = AuditEntry.objects.get(object_type="core.area_import")
     assert (entry.detail["new"], entry.detail["warnings"]) == (1, 1)
     assert entry.actor_username == "a-system_admin"
+    summary_page = client.get(f"/areas/import/{record.token}/").content.decode()
+    assert f'href="/jobs/{job.pk}/"' in summary_page and 'value="apply"' not in summary_page
     # Applying twice does nothing more.
     client.post(f"/areas/import/{record.token}/", {"action": "apply"})
+    run_pending()
     assert AuditEntry.objects.filter(object_type="core.area_import").count() == 1
+    assert Job.objects.count() == 1
 
 
 def test_page_shows_errors_per_line_and_cannot_apply(world):
@@ -483,7 +502,85 @@ def test_page_shows_errors_per_line_and_cannot_apply(world):
     assert "3行目" in page and "village" in page
     assert 'value="apply"' not in page
     client.post(f"/areas/import/{record.token}/", {"action": "apply"})
-    assert not Area.objects.filter(name="甲地区").exists()
+    run_pending()
+    assert not Area.objects.filter(name="甲地区").exists() and not Job.objects.exists()
+
+
+def test_an_overlap_added_since_the_preview_fails_the_job_with_its_line(world):
+    """Checked again when the job runs: nothing saved, the error and its place on the job page."""
+    client = world.client_for(world.user(Role.SYSTEM_ADMIN))
+    data = "name,kind,geometry\n" + "".join(
+        f'{name},district,"{json.dumps(geometry).replace(chr(34), chr(34) * 2)}"\n'
+        for name, geometry in (("甲地区", cell(0, 0)), ("乙地区", cell(0, 1)))
+    )
+    upload(client, "a.csv", data.encode())
+    record = AreaImport.objects.get()
+    assert not record.summary["has_errors"], record.summary["problems"]
+    location = client.post(f"/areas/import/{record.token}/", {"action": "apply"})["Location"]
+    from sasaeai.core import services
+
+    services.area_create(actor=SYSTEM, tenant_id=world.tenant_a.pk, kind="district",
+                         name="先に登録", boundary=cell(0, 1))  # fmt: skip
+    before = sorted(Area.objects.values_list("pk", "name"))
+    run_pending()
+    job = Job.objects.get()
+    assert job.status == JobStatus.FAILED
+    assert job.error_message.startswith("1件のエラーがあるため、何も保存しませんでした。")
+    assert "3行目: " in job.error_message and "既存の地域「先に登録」" in job.error_message
+    page = client.get(location).content.decode()
+    assert 'data-testid="job-error"' in page and "3行目: " in page
+    assert f'href="/areas/import/{record.token}/"' in page
+    assert sorted(Area.objects.values_list("pk", "name")) == before  # 甲地区 not saved either
+    record.refresh_from_db()
+    assert record.status == "previewed"
+    assert not AuditEntry.objects.filter(object_type="core.area_import").exists()
+
+
+def test_the_job_reports_its_progress(world):
+    """The handler itself, with a run that records what it is told (the job page's bar)."""
+    from dataclasses import dataclass, field
+
+    from sasaeai.core import import_jobs
+
+    @dataclass
+    class RecordingRun:
+        job_id: int
+        tenant_id: int
+        parameters: dict
+        actor: object
+        seen: list = field(default_factory=list)
+
+        def progress(self, done, total=None, stage=""):
+            self.seen.append((done, total, stage))
+
+    client = world.client_for(world.user(Role.SYSTEM_ADMIN))
+    upload(client, "a.csv", "name,kind\n甲地区,district\n乙地区,district\n".encode())
+    record = AreaImport.objects.get()
+    run = RecordingRun(0, world.tenant_a.pk, import_jobs.parameters_for(record), SYSTEM)
+    import_jobs.apply_job(run)
+    assert run.seen == [
+        (0, None, "ファイルを読み込んでいます"),
+        (0, 2, "2件の地域を確認して保存しています"),
+        (2, 2, "2件の地域を確認して保存しています"),
+        (2, 2, "完了"),
+    ]
+    assert Area.objects.filter(name__in=["甲地区", "乙地区"]).count() == 2
+
+
+def test_another_tenants_admin_cannot_see_the_job(world):
+    client = world.client_for(world.user(Role.SYSTEM_ADMIN))
+    upload(client, "a.csv", "name,kind\n甲地区,district\n".encode())
+    record = AreaImport.objects.get()
+    location = client.post(f"/areas/import/{record.token}/", {"action": "apply"})["Location"]
+    client_b = world.client_for(world.admin_b.user)
+    assert client_b.get(location).status_code == 404
+    assert client_b.get(f"{location}download/").status_code == 404
+    run_pending()
+    assert client_b.get(location).status_code == 404
+    assert client.get(location).status_code == 200
+    # Nor does a staff member of the same tenant (not their job, not their permission).
+    staff = world.client_for(world.user(Role.MUNICIPAL_STAFF))
+    assert staff.get(location).status_code == 404
 
 
 def test_page_with_separate_shapefile_parts(world):
@@ -513,7 +610,8 @@ def test_discard(world):
     record.refresh_from_db()
     assert record.status == "discarded"
     client.post(f"/areas/import/{record.token}/", {"action": "apply"})
-    assert not Area.objects.filter(name="甲地区").exists()
+    run_pending()
+    assert not Area.objects.filter(name="甲地区").exists() and not Job.objects.exists()
 
 
 @pytest.mark.parametrize("role", [Role.MUNICIPAL_STAFF, Role.WELFARE_COMMISSIONER, Role.RESIDENT])
@@ -536,7 +634,8 @@ def test_other_tenants_import_does_not_exist(world):
     client_b = world.client_for(world.admin_b.user)
     assert client_b.get(f"/areas/import/{record.token}/").status_code == 404
     assert client_b.post(f"/areas/import/{record.token}/", {"action": "apply"}).status_code == 404
-    assert not Area.objects.filter(name="甲地区").exists()
+    run_pending()
+    assert not Area.objects.filter(name="甲地区").exists() and not Job.objects.exists()
 
 
 # ── measured ────────────────────────────────────────────────────────────────────────────
@@ -584,3 +683,23 @@ def test_zip_from_a_mac_with_resource_forks(world):
     preview = check(world, "r2ka12203.zip", buffer.getvalue())
     assert not preview.has_errors, errors_of(preview)
     assert [row.name for row in preview.rows] == ["八幡一丁目"]
+
+
+@pytest.mark.postgres
+def test_the_job_runs_as_the_app_role_under_row_level_security(world, app_role):
+    """The worker's connection in production is the app role: the job sees its tenant only."""
+    from django.db import connection, transaction
+
+    client = world.client_for(world.user(Role.SYSTEM_ADMIN))
+    upload(client, "a.csv", "name,kind\n甲地区,district\n".encode())
+    record = AreaImport.objects.get()
+    client.post(f"/areas/import/{record.token}/", {"action": "apply"})
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL ROLE {app_role}")
+        run_pending()
+        cursor.execute("RESET ROLE")
+    job = Job.objects.get()
+    assert job.status == JobStatus.SUCCEEDED, job.error_message
+    assert Area.objects.get(name="甲地区").tenant == world.tenant_a
+    record.refresh_from_db()
+    assert record.status == "applied"
