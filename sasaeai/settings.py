@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "sasaeai.plans",
     "sasaeai.resources",
     "sasaeai.consultation",
+    "sasaeai.golive",
 ]
 
 MIDDLEWARE = [

@@ -23,6 +23,7 @@ urlpatterns = [
     path("resources/", include("sasaeai.resources.urls")),
     path("map/", include("sasaeai.resources.public_urls")),
     path("consultation/", include("sasaeai.consultation.urls")),
+    path("golive/", include("sasaeai.golive.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("", include("sasaeai.core.urls")),

@@ -9,7 +9,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self):
-        from sasaeai.core import metrics, modules, rls
+        from sasaeai.core import checklist, metrics, modules, rls
 
         # Row-level security and the application role's grants follow the models: a new
         # module's tenant-scoped tables are covered after its first migrate, untouched here.
@@ -29,3 +29,4 @@ class CoreConfig(AppConfig):
             )
         )
         metrics.register_core_metrics()
+        checklist.register_core_items()

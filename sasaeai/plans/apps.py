@@ -11,6 +11,7 @@ class PlansConfig(AppConfig):
         from sasaeai.accounts.models import Role
         from sasaeai.accounts.policy import register_permissions
         from sasaeai.core import demo, modules
+        from sasaeai.plans import onboarding
         from sasaeai.plans.demo import load_plans
 
         planners = {Role.SYSTEM_ADMIN, Role.MUNICIPAL_STAFF, Role.WELFARE_COUNCIL_STAFF}
@@ -42,3 +43,4 @@ class PlansConfig(AppConfig):
             )
         )
         demo.register_demo_loader(load_plans)
+        onboarding.register()  # go-live checklist item

@@ -1,0 +1,54 @@
+"""What a new tenant starts with in this module, and its go-live checklist items."""
+
+from django.utils.translation import gettext_lazy as _
+
+from sasaeai.core import checklist, tenant_setup
+from sasaeai.core.checklist import DONE, TODO, WARNING, ChecklistItem, ItemState
+
+
+def setup_tenant(tenant_id: int) -> None:
+    """The default taxonomy and the map settings (plain background: nothing leaves the server)."""
+    from sasaeai.resources.categories import ensure_default_categories
+    from sasaeai.resources.models import MapSettings
+
+    ensure_default_categories(tenant_id)
+    MapSettings.objects.get_or_create(tenant_id=tenant_id)
+
+
+def open_data_state(tenant_id: int) -> ItemState:
+    from sasaeai.resources.models import Service
+
+    imported = Service.objects.filter(tenant_id=tenant_id).exclude(source_dataset="")
+    datasets = sorted(set(imported.values_list("source_dataset", flat=True)))
+    total = Service.objects.filter(tenant_id=tenant_id).count()
+    facts = [
+        _("%(imported)s of %(total)s places from open data (%(datasets)s)")
+        % {"imported": imported.count(), "total": total, "datasets": ", ".join(datasets) or "-"}
+    ]
+    if not datasets:
+        return ItemState(TODO, _("Import the city's open data (自治体標準オープンデータセット)."),
+                         "resources:import_upload", facts)  # fmt: skip
+    return ItemState(DONE, _("Open data is on the resident map."), "resources:import_upload", facts)
+
+
+def map_tiles_state(tenant_id: int) -> ItemState:
+    from sasaeai.resources.models import MapSettings, TileSource
+
+    found = MapSettings.objects.filter(tenant_id=tenant_id).first()
+    source = found.tile_source if found else TileSource.NONE
+    facts = [str(TileSource(source).label)]
+    if source == TileSource.CUSTOM and found.tile_url:
+        return ItemState(DONE, _("The map uses the internal tile server."),
+                         "resources:map_settings", facts + [found.tile_url])  # fmt: skip
+    if source == TileSource.GSI:
+        return ItemState(WARNING, _("GSI tiles need the internet: residents' browsers fetch them."),
+                         "resources:map_settings", facts)  # fmt: skip
+    return ItemState(TODO, _("Choose the map background: an internal tile server, or keep the plain "
+                             "background with district boundaries."),
+                     "resources:map_settings", facts)  # fmt: skip
+
+
+def register() -> None:
+    tenant_setup.register(tenant_setup.TenantSetup("resources.defaults", setup_tenant, order=20))
+    checklist.register(ChecklistItem("resources.open_data", _("Open data"), open_data_state, 40))
+    checklist.register(ChecklistItem("resources.map_tiles", _("Map tiles"), map_tiles_state, 50))
