@@ -1,0 +1,50 @@
+"""A real city that is not in the demo, from tenant_create to its admin's checklist."""
+
+from django.test import Client
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from sasaeai.golive import services
+from tests.conftest import SYSTEM
+
+
+def test_kawagoe_goes_from_tenant_create_to_the_admins_checklist(db):
+    result = services.tenant_create(
+        actor=SYSTEM, code="112011", name="川越市", admin_username="kawagoe-admin",
+        admin_email="joho@city.kawagoe.example", admin_display_name="川越 管理",
+    )  # fmt: skip
+    assert result.created and result.tenant.name_kana == "かわごえし"
+
+    client = Client()
+    response = client.post(
+        "/accounts/login/", {"username": "kawagoe-admin", "password": result.password}
+    )
+    assert response.status_code == 302
+    # The system admin must set up two-factor before anything else.
+    response = client.get("/golive/", follow=True)
+    assert response.redirect_chain[-1][0].startswith("/accounts/two-factor/setup/")
+    assert b"data:image/svg+xml" in response.content
+    device = TOTPDevice.objects.get(user=result.admin.user, confirmed=False)
+    response = client.post(
+        "/accounts/two-factor/setup/?next=/golive/", {"token": f"{totp(device.bin_key):06d}"}
+    )
+    assert response.status_code == 302 and response["Location"] == "/golive/"
+
+    response = client.get("/golive/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "川越市（112011）の稼働までに残っている作業です。" in page
+    rows = {row.key: row for row in response.context["rows"]}
+    assert rows["core.tenant"].state == "done"
+    assert rows["core.tenant"].facts == ["112011 埼玉県川越市", "川越市社会福祉協議会"]
+    assert rows["core.districts"].state == "todo"
+    assert rows["accounts.users"].state == "todo"
+    assert "二要素認証の設定済み：対象 1 人中 1 人" in rows["accounts.users"].facts
+    assert rows["plans.plan"].state == "todo"
+    assert rows["resources.open_data"].state == "todo"
+    # Every page the checklist links to opens for the new tenant, with its defaults in place.
+    for row in rows.values():
+        if row.url:
+            assert client.get(row.url).status_code == 200, row.url
+    for url in ("/resources/", "/consultation/", "/plans/", f"/map/{result.tenant.code}/"):
+        assert client.get(url).status_code == 200, url
