@@ -94,6 +94,9 @@ def main(argv=None):
         from bench.consultation import consultation_benchmarks
 
         consultation_results = consultation_benchmarks(size, timed, args.repeat)
+        from bench.golive import onboarding_benchmarks
+
+        onboarding_results = onboarding_benchmarks(client, get, timed, args.repeat)
         results = [
             ("login page (GET /accounts/login/)", timed(get(anonymous, "/accounts/login/"), args.repeat)),
             ("area list, policy-filtered (GET /areas/)", timed(get(client, "/areas/"), args.repeat)),
@@ -101,7 +104,7 @@ def main(argv=None):
             ("member list, policy-filtered, audited (GET /accounts/members/)", timed(get(client, "/accounts/members/"), args.repeat)),
             ("member list, last page", timed(get(client, "/accounts/members/?page=last"), args.repeat)),
             ("API area list (GET /api/v1/areas?limit=100)", timed(get(client, "/api/v1/areas?limit=100"), args.repeat)),
-        ] + plan_results + resource_results + consultation_results  # fmt: skip
+        ] + plan_results + resource_results + consultation_results + onboarding_results  # fmt: skip
 
     print(f"\n{'benchmark':66} {'median ms':>10} {'× baseline':>11}")
     print(f"{'baseline: minimal view reading one row':66} {baseline * 1000:10.2f} {1:11.2f}")

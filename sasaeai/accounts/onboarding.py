@@ -1,6 +1,6 @@
 """The accounts module's go-live checklist item: users by role, and who has set up two-factor."""
 
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from sasaeai.core import checklist
@@ -14,19 +14,21 @@ def users_state(tenant_id: int) -> ItemState:
 
     members = Membership.objects.active().filter(tenant_id=tenant_id)
     by_role = dict(members.values_list("role").annotate(n=Count("id")).values_list("role", "n"))
-    needing = members.filter(role__in=TWO_FACTOR_ROLES)
-    with_device = needing.filter(
-        Exists(TOTPDevice.objects.filter(user_id=OuterRef("user_id"), confirmed=True))
-    ).count()
+    device = Exists(TOTPDevice.objects.filter(user_id=OuterRef("user_id"), confirmed=True))
+    two_factor = members.aggregate(
+        needing=Count("id", filter=Q(role__in=TWO_FACTOR_ROLES)),
+        with_device=Count("id", filter=Q(device, role__in=TWO_FACTOR_ROLES)),
+    )
+    with_device, needing = two_factor["with_device"], two_factor["needing"]
     facts = [f"{Role(role).label}: {count}" for role, count in sorted(by_role.items())]
     facts.append(
         _("two-factor set up: %(done)s of %(total)s who need it")
-        % {"done": with_device, "total": needing.count()}
+        % {"done": with_device, "total": needing}
     )
     if set(by_role) <= {Role.SYSTEM_ADMIN}:
         return ItemState(TODO, _("Add the staff and welfare commissioners."),
                          "accounts:member_list", facts)  # fmt: skip
-    if with_device < needing.count():
+    if with_device < needing:
         return ItemState(WARNING, _("Some users have not set up two-factor authentication yet."),
                          "accounts:member_list", facts)  # fmt: skip
     return ItemState(DONE, _("Users are in place and have set up two-factor authentication."),
