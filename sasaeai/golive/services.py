@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from sasaeai.accounts import services as account_services
@@ -104,7 +104,16 @@ def tenant_create(
             welfare_council_name=council_name or f"{municipality.name}社会福祉協議会",
         )
         tenant.full_clean()
-        tenant.save()
+        try:
+            with transaction.atomic():
+                tenant.save()
+        except IntegrityError as error:  # created by someone else a moment ago
+            raise _refuse(
+                "code",
+                _("The code %(code)s is already registered as %(existing)s.")
+                % {"code": tenant.code, "existing": tenant.name},
+                "code_taken",
+            ) from error
         password = None
         with tenant_context(tenant.pk):
             if user is None:

@@ -130,3 +130,18 @@ def test_operator_without_second_factor_is_sent_to_it(db):
     )
     assert response.status_code == 302 and response["Location"] == "/golive/tenants/new/"
     assert client.get("/golive/tenants/new/").status_code == 200
+
+
+def test_creating_a_tenant_on_the_page_is_audited_as_the_operator(operator):
+    from sasaeai.audit.models import AuditEntry
+    from sasaeai.core.tenancy import tenant_context
+
+    operator.post("/golive/tenants/new/", FORM)
+    tenant = Tenant.objects.get(code="122033")
+    with tenant_context(tenant.pk):
+        entries = list(AuditEntry.objects.filter(tenant=tenant).order_by("sequence"))
+    assert [(e.object_type, e.actor_username) for e in entries] == [
+        ("accounts.membership", "operator"),
+        ("core.tenant", "operator"),
+    ]
+    assert entries[1].detail["admin"] == "ichikawa-admin"
