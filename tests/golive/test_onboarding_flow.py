@@ -48,3 +48,40 @@ def test_kawagoe_goes_from_tenant_create_to_the_admins_checklist(db):
             assert client.get(row.url).status_code == 200, row.url
     for url in ("/resources/", "/consultation/", "/plans/", f"/map/{result.tenant.code}/"):
         assert client.get(url).status_code == 200, url
+
+
+def test_every_page_without_parameters_works_for_a_new_tenants_admin(db):
+    """A tenant made by tenant_create has what every module's pages need: none fails."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    result = services.tenant_create(
+        actor=SYSTEM, code="122033", name="市川市", admin_username="ichikawa-admin",
+        admin_email="joho@city.ichikawa.example",
+    )  # fmt: skip
+    user = result.admin.user
+    device = TOTPDevice.objects.create(user=user, name="t", confirmed=True)
+    client = Client(raise_request_exception=True)
+    client.force_login(user)
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+    def walk(patterns, prefix=""):
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                yield from walk(entry.url_patterns, prefix + str(entry.pattern))
+            elif isinstance(entry, URLPattern) and not entry.pattern.converters:
+                route = prefix + str(entry.pattern)
+                if "<" not in route and "(" not in route and "^" not in route:
+                    yield "/" + route
+
+    urls = sorted(
+        url for url in walk(get_resolver().url_patterns)
+        if not url.startswith(("/admin/", "/api/", "/accounts/logout", "/i18n/"))
+    )  # fmt: skip
+    assert "/golive/" in urls and "/resources/" in urls and "/consultation/" in urls
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code in (200, 302, 403, 404, 405), (url, response.status_code)
