@@ -1,9 +1,13 @@
 """A real city that is not in the demo, from tenant_create to its admin's checklist."""
 
+import pytest
 from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from sasaeai.accounts import services as account_services
+from sasaeai.accounts.models import Role
+from sasaeai.core.tenancy import tenant_context
 from sasaeai.golive import services
 from tests.conftest import SYSTEM
 
@@ -50,23 +54,20 @@ def test_kawagoe_goes_from_tenant_create_to_the_admins_checklist(db):
         assert client.get(url).status_code == 200, url
 
 
-def test_every_page_without_parameters_works_for_a_new_tenants_admin(db):
-    """A tenant made by tenant_create has what every module's pages need: none fails."""
-    from django.urls import URLPattern, URLResolver, get_resolver
+def signed_in(user) -> Client:
+    from django_otp import DEVICE_ID_SESSION_KEY
 
-    result = services.tenant_create(
-        actor=SYSTEM, code="122033", name="市川市", admin_username="ichikawa-admin",
-        admin_email="joho@city.ichikawa.example",
-    )  # fmt: skip
-    user = result.admin.user
     device = TOTPDevice.objects.create(user=user, name="t", confirmed=True)
     client = Client(raise_request_exception=True)
     client.force_login(user)
-    from django_otp import DEVICE_ID_SESSION_KEY
-
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
+    return client
+
+
+def parameterless_pages() -> list[str]:
+    from django.urls import URLPattern, URLResolver, get_resolver
 
     def walk(patterns, prefix=""):
         for entry in patterns:
@@ -77,11 +78,32 @@ def test_every_page_without_parameters_works_for_a_new_tenants_admin(db):
                 if "<" not in route and "(" not in route and "^" not in route:
                     yield "/" + route
 
-    urls = sorted(
+    return sorted(
         url for url in walk(get_resolver().url_patterns)
         if not url.startswith(("/admin/", "/api/", "/accounts/logout", "/i18n/"))
     )  # fmt: skip
-    assert "/golive/" in urls and "/resources/" in urls and "/consultation/" in urls
+
+
+@pytest.mark.parametrize("role", [Role.SYSTEM_ADMIN, Role.COMMUNITY_SOCIAL_WORKER])
+def test_every_page_without_parameters_works_in_a_new_tenant(db, role):
+    """A tenant made by tenant_create has what every module's pages need: none fails."""
+    result = services.tenant_create(
+        actor=SYSTEM, code="122033", name="市川市", admin_username="ichikawa-admin",
+        admin_email="joho@city.ichikawa.example",
+    )  # fmt: skip
+    user = result.admin.user
+    if role != Role.SYSTEM_ADMIN:
+        with tenant_context(result.tenant.pk):
+            user = account_services.member_create(
+                actor=SYSTEM, tenant=result.tenant, username="ichikawa-csw",
+                password="correct-horse-battery-9", role=role,
+            ).user  # fmt: skip
+    client = signed_in(user)
+    urls = parameterless_pages()
+    assert "/golive/" in urls and "/resources/" in urls and "/consultation/intake/new/" in urls
+    ok = 0
     for url in urls:
         response = client.get(url)
         assert response.status_code in (200, 302, 403, 404, 405), (url, response.status_code)
+        ok += response.status_code == 200
+    assert ok >= 20
