@@ -17,17 +17,20 @@ def setup_tenant(tenant_id: int) -> None:
 
 def open_data_state(tenant_id: int) -> ItemState:
     from sasaeai.resources.models import Service
+    from sasaeai.resources.opendata import DATASETS
 
-    imported = Service.objects.filter(tenant_id=tenant_id).exclude(source_dataset="")
-    datasets = sorted(set(imported.values_list("source_dataset", flat=True)))
-    total = Service.objects.filter(tenant_id=tenant_id).count()
-    facts = [
-        _("%(imported)s of %(total)s places from open data (%(datasets)s)")
-        % {"imported": imported.count(), "total": total, "datasets": ", ".join(datasets) or "-"}
-    ]
-    if not datasets:
+    # Imported places carry the key "<dataset>:…": a range on the (tenant, source_key) index
+    # counts each dataset without reading a directory of 100,000 places.
+    facts = []
+    for code, dataset in DATASETS.items():
+        count = Service.objects.filter(
+            tenant_id=tenant_id, source_key__gte=f"{code}:", source_key__lt=f"{code};"
+        ).count()
+        if count:
+            facts.append(f"{dataset.title}: {count:,}")
+    if not facts:
         return ItemState(TODO, _("Import the city's open data (自治体標準オープンデータセット)."),
-                         "resources:import_upload", facts)  # fmt: skip
+                         "resources:import_upload")  # fmt: skip
     return ItemState(DONE, _("Open data is on the resident map."), "resources:import_upload", facts)
 
 

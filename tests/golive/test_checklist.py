@@ -1,5 +1,6 @@
 """The go-live checklist page (/golive/): system admins of the tenant, one row per module's step."""
 
+import dataclasses
 import os
 import time
 
@@ -11,7 +12,9 @@ from sasaeai.core import checklist
 from sasaeai.core import services as core_services
 from sasaeai.core.models import AreaKind
 from sasaeai.plans.models import Plan
+from sasaeai.resources import opendata
 from sasaeai.resources.models import MapSettings, Service
+from sasaeai.resources.opendata_sample import generate_open_data_csv
 from tests.conftest import SYSTEM, square
 
 
@@ -60,11 +63,18 @@ def test_steps_become_done_as_the_work_is_done(world):
     world.sub_district.save()
     Plan.objects.create(tenant=tenant, code="p", title="地域福祉計画", kind="community_welfare",
                         start_year=2024, end_year=2028)  # fmt: skip
-    Service.objects.create(tenant=tenant, name="デイサービス", source_dataset="care_service")
+    data = generate_open_data_csv(20, municipality_code=tenant.code, municipality_name=tenant.name)
+    parsed = opendata.read_open_data(data, tenant=tenant)
+    actor = dataclasses.replace(SYSTEM, tenant_id=tenant.pk)
+    opendata.apply_import(parsed, actor=actor, tenant_id=tenant.pk, check_permission=False)
+    Service.objects.create(tenant=tenant, name="手入力の場所")  # not from open data
     MapSettings.objects.create(tenant=tenant, tile_source="custom",
                                tile_url="https://tiles.city.example/{z}/{x}/{y}.png")  # fmt: skip
     client = world.client_for(world.user(Role.SYSTEM_ADMIN))
     got = states(client)
+    response = client.get("/golive/")
+    rows = {row.key: row for row in response.context["rows"]}
+    assert rows["resources.open_data"].facts == ["介護サービス事業所一覧: 20"]
     assert {k: v for k, v in got.items() if k != "golive.backups"} == {
         "core.tenant": "done", "core.districts": "done", "accounts.users": "done",
         "plans.plan": "done", "resources.open_data": "done", "resources.map_tiles": "done",
