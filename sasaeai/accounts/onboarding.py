@@ -36,4 +36,4 @@ def users_state(tenant_id: int) -> ItemState:
 
 
 def register() -> None:
-    checklist.register(ChecklistItem("accounts.users", _("Users"), users_state, 20))
+    checklist.register(ChecklistItem("accounts.users", _("Users and two-factor"), users_state, 20))
