@@ -8,7 +8,10 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self):
-        from sasaeai.accounts import signals  # noqa: F401  (session bookkeeping on login)
+        from sasaeai.accounts import (
+            onboarding,
+            signals,  # noqa: F401  (session bookkeeping on login)
+        )
         from sasaeai.core import modules
 
         modules.register(
@@ -20,6 +23,7 @@ class AccountsConfig(AppConfig):
                 order=95,
             )
         )
+        onboarding.register()  # go-live checklist item
         register_commissioner_metric()
 
         from sasaeai.accounts.jobs import APPLY

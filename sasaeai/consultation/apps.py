@@ -10,6 +10,7 @@ class ConsultationConfig(AppConfig):
     def ready(self):
         from sasaeai.accounts.models import Role
         from sasaeai.accounts.policy import STAFF, register_permissions
+        from sasaeai.consultation import onboarding
         from sasaeai.consultation.demo import load_consultation
         from sasaeai.consultation.metrics import register_metrics
         from sasaeai.consultation.rules import DESK_ROLES, register_rules
@@ -42,6 +43,7 @@ class ConsultationConfig(AppConfig):
         )  # fmt: skip
         register_rules()
         register_metrics()
+        onboarding.register()  # a new tenant's concern list and settings
         # After the resources (20), before the plans (50), whose indicators read these metrics.
         demo.register_demo_loader(load_consultation, order=30)
         modules.register(

@@ -11,7 +11,7 @@ class CoreConfig(AppConfig):
     def ready(self):
         from sasaeai.accounts.models import Role
         from sasaeai.accounts.policy import register_permissions
-        from sasaeai.core import metrics, modules, rls
+        from sasaeai.core import checklist, metrics, modules, rls
 
         # Importing a districts file replaces many areas at once: system admins only.
         register_permissions({"core.import_area": {Role.SYSTEM_ADMIN}})
@@ -39,3 +39,4 @@ class CoreConfig(AppConfig):
         from sasaeai.core.import_jobs import APPLY
 
         jobs.register(APPLY)
+        checklist.register_core_items()

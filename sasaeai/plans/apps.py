@@ -11,6 +11,7 @@ class PlansConfig(AppConfig):
         from sasaeai.accounts.models import Role
         from sasaeai.accounts.policy import register_permissions
         from sasaeai.core import demo, jobs, modules
+        from sasaeai.plans import onboarding
         from sasaeai.plans.demo import load_plans
 
         planners = {Role.SYSTEM_ADMIN, Role.MUNICIPAL_STAFF, Role.WELFARE_COUNCIL_STAFF}
@@ -45,3 +46,4 @@ class PlansConfig(AppConfig):
         from sasaeai.plans.jobs import REPORT
 
         jobs.register(REPORT)
+        onboarding.register()  # go-live checklist item

@@ -11,6 +11,7 @@ class ResourcesConfig(AppConfig):
         from sasaeai.accounts.models import Role
         from sasaeai.accounts.policy import STAFF, register_permissions
         from sasaeai.core import demo, modules
+        from sasaeai.resources import onboarding
         from sasaeai.resources.demo import load_resources
         from sasaeai.resources.metrics import register_metrics
 
@@ -37,6 +38,7 @@ class ResourcesConfig(AppConfig):
             )
         )
         register_metrics()
+        onboarding.register()  # a new tenant's defaults, go-live checklist items
         # Before the plans (order 50), whose demo indicators read these metrics.
         demo.register_demo_loader(load_resources, order=20)
         from sasaeai.core import jobs
