@@ -10,6 +10,7 @@ import logging
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -71,7 +72,12 @@ def job_claim(job_id: int) -> bool:
 
 def job_succeed(job_id: int, output: JobOutput | None) -> None:
     now = timezone.now()
-    fields = {"status": JobStatus.SUCCEEDED, "finished_at": now, "heartbeat_at": now, "stage": ""}
+    # A finished job is complete even if its last progress could not be written (on SQLite a
+    # writing job's progress waits behind its own transaction).
+    fields = {
+        "status": JobStatus.SUCCEEDED, "finished_at": now, "heartbeat_at": now, "stage": "",
+        "progress_done": Coalesce(F("progress_total"), F("progress_done")),
+    }  # fmt: skip
     if output is not None:
         fields.update(
             result_filename=output.filename, result_content_type=output.content_type,

@@ -97,6 +97,7 @@ def test_worker_runs_the_job_with_progress_and_stores_the_result(world):
     assert job.status == JobStatus.SUCCEEDED, job.error_message
     assert seen_progress == [(1, "数えています")]  # written while the handler still ran
     assert bytes(job.result_data) == b"3"  # the three areas of tenant A only
+    assert (job.progress_done, job.progress_total) == (2, 2)  # finished means complete
     assert job.attempts == 1 and job.expires_at > timezone.now()
     assert DBTaskResult.objects.get(pk=job.task_result_id).status == "SUCCESSFUL"
 
