@@ -18,7 +18,7 @@ def member_create(
     actor: Actor,
     tenant: Tenant,
     username: str,
-    password: str,
+    password: str | None,
     role: Role | str,
     display_name: str = "",
     display_name_kana: str = "",
@@ -27,15 +27,19 @@ def member_create(
     department: str = "",
     area_ids: list[int] | None = None,
 ) -> Membership:
-    """Create a user with their membership in one tenant. Passwords pass the validators."""
+    """Create a user with their membership in one tenant. Passwords pass the validators; None
+    leaves the account without one until an invitation is accepted (accounts.invitations)."""
     user = User(
         username=username,
         display_name=display_name,
         display_name_kana=display_name_kana,
         email=email,
     )
-    validate_password(password, user)
-    user.set_password(password)
+    if password is None:
+        user.set_unusable_password()
+    else:
+        validate_password(password, user)
+        user.set_password(password)
     user.full_clean()
     user.save()
     membership = Membership(

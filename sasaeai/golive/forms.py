@@ -17,3 +17,7 @@ class TenantCreateForm(forms.Form):
     admin_display_name = forms.CharField(
         label=_("System administrator's name"), max_length=100, required=False
     )
+    invite = forms.BooleanField(
+        label=_("Send the administrator an invitation by e-mail instead of a one-time password"),
+        required=False,
+    )

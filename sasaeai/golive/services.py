@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from sasaeai.accounts import services as account_services
+from sasaeai.accounts.invitations import invitation_send
 from sasaeai.accounts.models import Membership, Organisation, Role, User
 from sasaeai.accounts.policy import Actor
 from sasaeai.audit.models import Action
@@ -26,10 +27,11 @@ _PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  
 class TenantCreated:
     tenant: Tenant
     admin: Membership
-    # The admin's one-time password, shown once; None when nothing was created or the admin
-    # already had an account (their password stays theirs).
+    # The admin's one-time password, shown once; None when nothing was created, the admin
+    # already had an account (their password stays theirs) or was invited by e-mail.
     password: str | None
     created: bool  # False: the same tenant and admin existed already; nothing changed
+    invited: bool = False  # an invitation link went to the admin's e-mail address
 
 
 def one_time_password() -> str:
@@ -50,6 +52,7 @@ def tenant_create(
     admin_email: str,
     council_name: str = "",
     admin_display_name: str = "",
+    invite: bool = False,
 ) -> TenantCreated:
     """Create a municipality's tenant, its first system administrator and every module's
     defaults (core.tenant_setup), all or nothing, audited.
@@ -58,6 +61,8 @@ def tenant_create(
     Running it again with the same arguments changes nothing and returns created=False; a
     different council or administrator for an existing tenant, or a user name that belongs to
     someone with another e-mail address, is refused (ValidationError with the field).
+    With `invite`, a new admin gets no password: an invitation link goes to their e-mail
+    address after the commit (accounts.invitations), and nothing secret is printed or shown.
     """
     try:
         municipality = municipalities.lookup(code)
@@ -117,7 +122,7 @@ def tenant_create(
         password = None
         with tenant_context(tenant.pk):
             if user is None:
-                password = one_time_password()
+                password = None if invite else one_time_password()
                 try:
                     admin = account_services.member_create(
                         actor=actor, tenant=tenant, username=admin_username, password=password,
@@ -130,6 +135,8 @@ def tenant_create(
                 admin = account_services.membership_add(
                     actor=actor, user=user, tenant=tenant, role=Role.SYSTEM_ADMIN
                 )
+            if invite and user is None:
+                invitation_send(admin.user, tenant, None, actor=actor)
             steps = tenant_setup.run_all(tenant.pk)
             audit_event(
                 actor,
@@ -143,7 +150,9 @@ def tenant_create(
                             "admin": admin_username, "defaults": steps},
                 ),
             )  # fmt: skip
-    return TenantCreated(tenant=tenant, admin=admin, password=password, created=True)
+    return TenantCreated(
+        tenant=tenant, admin=admin, password=password, created=True, invited=invite and user is None
+    )
 
 
 def _as_admin_fields(error: ValidationError) -> ValidationError:

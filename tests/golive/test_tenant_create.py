@@ -1,5 +1,6 @@
 """tenant_create: the service and `manage.py tenant_create`."""
 
+import re
 from io import StringIO
 
 import pytest
@@ -26,7 +27,8 @@ ICHIKAWA = {"code": "122033", "name": "市川市", "admin": "ichikawa-admin",
 def run(**options) -> str:
     out = StringIO()
     arguments = {**ICHIKAWA, **options}
-    call_command("tenant_create", *[f"--{k}={v}" for k, v in arguments.items()], stdout=out)
+    flags = [f"--{k}" if v is True else f"--{k}={v}" for k, v in arguments.items()]
+    call_command("tenant_create", *flags, stdout=out)
     return out.getvalue()
 
 
@@ -200,3 +202,49 @@ def test_first_sign_in_of_the_new_admin_must_set_up_two_factor():
     assert response.status_code == 302 and response["Location"].startswith(
         "/accounts/two-factor/setup/"
     )
+
+
+@pytest.mark.django_db
+def test_with_invite_the_admin_gets_a_link_by_mail_and_no_password_is_printed(
+    settings, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    settings.SITE_URL = "http://testserver"
+    with django_capture_on_commit_callbacks(execute=True):
+        output = run(invite=True)
+    admin = Membership.objects.get(tenant__code="122033").user
+    assert not admin.has_usable_password()
+    assert "招待" in output and admin.email in output and "初回パスワード" not in output
+    assert [message.to for message in mail.outbox] == [[ICHIKAWA["email"]]]
+    path = re.search(r"http://testserver(/accounts/invitation/\S+)", mail.outbox[0].body).group(1)
+    client = Client()
+    page = client.get(path)
+    assert page.status_code == 200
+    chosen = "Ichikawa-go-live-2026!"
+    response = client.post(path, {"new_password1": chosen, "new_password2": chosen})
+    assert response.status_code == 302
+    admin.refresh_from_db()
+    assert admin.check_password(chosen)
+    response = client.post("/accounts/login/", {"username": "ichikawa-admin", "password": chosen})
+    assert response.status_code == 302
+    assert client.get("/golive/")["Location"].startswith("/accounts/two-factor/")
+
+
+@pytest.mark.django_db
+def test_invite_sends_nothing_when_the_creation_fails(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from sasaeai.core import tenant_setup
+
+    def broken(tenant_id):
+        raise RuntimeError("default failed")
+
+    monkeypatch.setitem(
+        tenant_setup._steps, "zz.broken", tenant_setup.TenantSetup("zz.broken", broken, 99)
+    )
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+        run(invite=True)
+    assert mail.outbox == [] and not Tenant.objects.filter(code="122033").exists()

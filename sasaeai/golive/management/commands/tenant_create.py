@@ -26,6 +26,11 @@ class Command(BaseCommand):
         parser.add_argument("--admin", required=True, help="the first system admin's user name")
         parser.add_argument("--email", required=True, help="the first system admin's e-mail")
         parser.add_argument("--admin-name", default="", help="the admin's display name")
+        parser.add_argument(
+            "--invite",
+            action="store_true",
+            help="e-mail the admin an invitation link instead of printing a one-time password",
+        )
 
     def handle(self, *args, **options):
         with translation.override("ja"):
@@ -44,6 +49,7 @@ class Command(BaseCommand):
                 admin_username=options["admin"],
                 admin_email=options["email"],
                 admin_display_name=options["admin_name"],
+                invite=options["invite"],
             )
         except ValidationError as error:
             messages = [m for errors in error.message_dict.values() for m in errors]
@@ -62,7 +68,13 @@ class Command(BaseCommand):
             % {"prefecture": tenant.prefecture, "name": tenant.name, "code": tenant.code,
                "council": tenant.welfare_council_name, "admin": result.admin.user.username}
         )  # fmt: skip
-        if result.password:
+        if result.invited:
+            self.stdout.write(
+                _("An invitation was sent to %(email)s: the link sets a password, and "
+                  "two-factor setup follows the first sign-in.")
+                % {"email": result.admin.user.email}
+            )  # fmt: skip
+        elif result.password:
             self.stdout.write(
                 _("One-time password (shown only now; two-factor setup follows the first "
                   "sign-in): %(password)s")
