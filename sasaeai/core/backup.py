@@ -11,6 +11,7 @@ whose checksum does not match, so a truncated or tampered copy is never loaded.
 
 import hashlib
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -79,6 +80,13 @@ def _unique(directory: Path, stem: str, suffix: str) -> Path:
     return path
 
 
+def _tool(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        raise BackupError(f"{name} is not installed (PostgreSQL client tools, version 15)")
+    return path
+
+
 def _libpq_env(database: dict) -> dict:
     env = {**os.environ, "PGOPTIONS": "-c sasaeai.maintenance=on"}
     if database.get("PASSWORD"):
@@ -103,7 +111,7 @@ def create_backup(output_dir: Path, using: str = "default") -> Path:
         database = connection.settings_dict
         partial = target.with_name(target.name + ".partial")
         result = subprocess.run(  # noqa: S603 (pg_dump with our own arguments)
-            ["pg_dump", "-Fc", "--enable-row-security", *_libpq_args(database),
+            [_tool("pg_dump"), "-Fc", "--enable-row-security", *_libpq_args(database),
              "-f", str(partial), database["NAME"]],
             env=_libpq_env(database), capture_output=True, text=True, check=False,
         )  # fmt: skip
@@ -203,7 +211,7 @@ def restore(path: Path, target_url: str) -> Drill:
             )
     started = time.monotonic()
     result = subprocess.run(  # noqa: S603 (pg_restore with our own arguments)
-        ["pg_restore", "--exit-on-error", "--no-privileges", *_libpq_args(target),
+        [_tool("pg_restore"), "--exit-on-error", "--no-privileges", *_libpq_args(target),
          "-d", target["NAME"], str(path)],
         env=_libpq_env(target), capture_output=True, text=True, check=False,
     )  # fmt: skip
@@ -237,4 +245,6 @@ def create_database(server_url: str, name: str) -> None:
 def drop_database(server_url: str, name: str) -> None:
     server = dj_database_url.parse(server_url)
     with _connect(server, "postgres") as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
