@@ -1,0 +1,31 @@
+"""A test-only view that shows what a request sees over its database connection."""
+
+from django.db import connection
+from django.http import JsonResponse
+from django.urls import include, path
+
+
+# Called in the middle of a request, while its tenant is set (the tests put another client's
+# query here, as a concurrent request would run it).
+MID_REQUEST_HOOKS = []
+
+
+def pool_probe(request):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT DISTINCT tenant_id FROM core_area ORDER BY 1")
+        tenant_ids = [row[0] for row in cursor.fetchall()]
+        for hook in MID_REQUEST_HOOKS:
+            hook()
+        cursor.execute(
+            "SELECT pg_backend_pid(), current_user, current_setting('sasaeai.tenant_id', true)"
+        )
+        pid, user, setting = cursor.fetchone()
+    return JsonResponse(
+        {"tenant_ids": tenant_ids, "backend_pid": pid, "user": user, "tenant_setting": setting}
+    )
+
+
+urlpatterns = [
+    path("pool-probe/", pool_probe),
+    path("", include("sasaeai.urls")),
+]
