@@ -4,7 +4,6 @@ from django.db import connection
 from django.http import JsonResponse
 from django.urls import include, path
 
-
 # Called in the middle of a request, while its tenant is set (the tests put another client's
 # query here, as a concurrent request would run it).
 MID_REQUEST_HOOKS = []

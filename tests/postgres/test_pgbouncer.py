@@ -161,9 +161,10 @@ def test_transaction_pooling_keeps_each_request_in_its_tenant(world, pgbouncer):
 def test_session_level_settings_leak_through_transaction_pooling(world, pgbouncer):
     """What the old session-level set_config would do behind PgBouncer: the failure mode."""
     a = world.tenant_a.pk
-    with closing(pooled_client(pgbouncer)) as request_a, closing(
-        pooled_client(pgbouncer)
-    ) as request_b:
+    with (
+        closing(pooled_client(pgbouncer)) as request_a,
+        closing(pooled_client(pgbouncer)) as request_b,
+    ):
         request_a.execute("SELECT set_config('sasaeai.tenant_id', %s, false)", [str(a)])
         leaked = request_b.execute("SELECT DISTINCT tenant_id FROM core_area").fetchall()
         assert leaked == [(a,)]  # tenant B's request reads tenant A's rows
