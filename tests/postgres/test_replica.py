@@ -42,8 +42,8 @@ class ReplicaRoutingTests(TransactionTestCase):
         connections[REPLICA].close()
         with suppress(AttributeError, KeyError):
             del connections[REPLICA]
-        del connections.settings[REPLICA]
-        del django_settings.DATABASES[REPLICA]
+        connections.settings.pop(REPLICA, None)
+        django_settings.DATABASES.pop(REPLICA, None)
 
     def setUp(self):
         from sasaeai.core import rls
