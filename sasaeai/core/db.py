@@ -51,9 +51,9 @@ def request_transaction(request) -> Iterator[None]:
     """One transaction around a whole web request under transaction pooling, else nothing.
 
     The health check stays outside (it must answer 503, not fail, when the database is down).
-    A response of 500 or more rolls the request back; an exception in the view is turned into a
-    response before it reaches here, so views also run in their own savepoint (ATOMIC_REQUESTS,
-    set with the pool mode in settings) that an exception rolls back.
+    An exception in the view is turned into a 500 response before it reaches here, and the
+    transaction then commits; so views also run in their own savepoint (ATOMIC_REQUESTS, set
+    with the pool mode in settings), which the exception rolls back.
     """
     if not transaction_pooling() or request.path in settings.DATABASE_POOL_EXEMPT_PATHS:
         yield
