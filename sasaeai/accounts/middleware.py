@@ -67,8 +67,22 @@ class ActorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        with request_transaction(request):
+        with request_transaction(request) as may_set_tenant:
+            if not may_set_tenant:
+                request.actor = self.anonymous(request)
+                return self.get_response(request)
             return self._call(request)
+
+    @staticmethod
+    def anonymous(request) -> policy.Actor:
+        return policy.Actor(
+            user_id=None,
+            username="",
+            tenant_id=None,
+            membership_id=None,
+            role=None,
+            ip_address=request.META.get("REMOTE_ADDR") or None,
+        )
 
     def _call(self, request):
         user_id = request.user.pk if request.user.is_authenticated else None
@@ -81,14 +95,7 @@ class ActorMiddleware:
         ip_address = request.META.get("REMOTE_ADDR") or None
         user = request.user
         if not user.is_authenticated:
-            return policy.Actor(
-                user_id=None,
-                username="",
-                tenant_id=None,
-                membership_id=None,
-                role=None,
-                ip_address=ip_address,
-            )
+            return self.anonymous(request)
         membership = None
         tenant_id = request.session.get(SESSION_TENANT_KEY)
         if tenant_id is not None:

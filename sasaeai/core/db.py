@@ -47,19 +47,24 @@ def tenant_aliases() -> list[str]:
 
 
 @contextmanager
-def request_transaction(request) -> Iterator[None]:
+def request_transaction(request) -> Iterator[bool]:
     """One transaction around a whole web request under transaction pooling, else nothing.
+
+    Yields whether the request may set the tenant and user (False for an exempt path under
+    transaction pooling: it runs without them, as an anonymous actor).
 
     The health check stays outside (it must answer 503, not fail, when the database is down).
     An exception in the view is turned into a 500 response before it reaches here, and the
     transaction then commits; so views also run in their own savepoint (ATOMIC_REQUESTS, set
     with the pool mode in settings), which the exception rolls back.
     """
-    if not transaction_pooling() or request.path in settings.DATABASE_POOL_EXEMPT_PATHS:
-        yield
-        return
-    with transaction.atomic():
-        yield
+    if not transaction_pooling():
+        yield True
+    elif request.path in settings.DATABASE_POOL_EXEMPT_PATHS:
+        yield False  # no transaction, so no tenant or user settings either
+    else:
+        with transaction.atomic():
+            yield True
 
 
 @contextmanager

@@ -24,7 +24,19 @@ def pool_probe(request):
     )
 
 
+def pool_fail(request):
+    """Writes a row in the request's tenant, then fails: the write must not be kept."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO core_area (tenant_id, kind, code, name, name_kana, search_text) "
+            "VALUES (%s, 'district', '', 'pool-fail', '', '')",
+            [request.actor.tenant_id],
+        )
+    raise RuntimeError("the view fails after writing")
+
+
 urlpatterns = [
     path("pool-probe/", pool_probe),
+    path("pool-fail/", pool_fail),
     path("", include("sasaeai.urls")),
 ]

@@ -18,7 +18,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from django.db import connection, connections
-from django.test import override_settings
+from django.test import Client, override_settings
 
 from sasaeai.accounts.models import Role
 
@@ -208,6 +208,20 @@ def test_the_session_level_mode_leaks_a_request_in_flight_through_pgbouncer(worl
         rows, during = concurrent_read_during_request(client_a, pgbouncer)
     assert during
     assert rows == [(world.tenant_a.pk,)]
+
+
+def test_a_failing_view_keeps_none_of_its_writes_and_healthz_stays_outside(world, pgbouncer):
+    client = world.client_for(world.user(Role.MUNICIPAL_STAFF))
+    client.raise_request_exception = False
+    with app_through(pgbouncer, transaction_mode=True):
+        assert client.get("/pool-fail/").status_code == 500
+        # The load balancer's probe (no transaction), and a signed-in browser's (no 500).
+        assert Client().get("/healthz").json() == {"status": "ok", "database": "ok"}
+        assert client.get("/healthz").status_code in (200, 302)
+        assert client.get("/pool-probe/").status_code == 200  # the connection is usable
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM core_area WHERE name = 'pool-fail'")
+        assert cursor.fetchone() == (0,)
 
 
 def test_transaction_mode_refuses_a_tenant_setting_outside_a_transaction(world, pgbouncer):
