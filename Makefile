@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install migrate messages lint bench e2e check-deploy prod-smoke clean
+.PHONY: demo test install migrate messages lint bench e2e check-deploy prod-smoke backup clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) が見つかりません (Python 3.11 が必要です)"; exit 1; }
@@ -50,6 +50,11 @@ check-deploy: install
 # migrate as an owner, collectstatic, gunicorn as the app role, pages, static files, API, sign-in.
 prod-smoke: install
 	$(PY) scripts/prod_smoke.py
+
+# A backup of DATABASE_URL's database into BACKUP_DIR (default backups/), keeping BACKUP_KEEP.
+# Run it as the owner (docs/operations.md, "Backups and restore").
+backup: install
+	$(PY) manage.py backup $(BACKUP_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles artifacts

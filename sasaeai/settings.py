@@ -158,6 +158,42 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # The role the application connects as in production (neither owner nor superuser, so that
 # row-level security applies to it). Migrations grant it its privileges when it exists.
 DATABASE_APP_ROLE = env_str("DATABASE_APP_ROLE", "sasaeai_app")
+# PgBouncer in transaction pooling for the web processes (core.db): "session" (default: direct
+# connections or session pooling) or "transaction". Commands and the worker connect directly
+# and keep the default.
+DATABASE_POOL_MODE = env_str("DATABASE_POOL_MODE", "session")
+if DATABASE_POOL_MODE not in {"session", "transaction"}:
+    raise ImproperlyConfigured(
+        f"DATABASE_POOL_MODE must be session or transaction, not {DATABASE_POOL_MODE!r}"
+    )
+# Requests that run outside the per-request transaction (the health check answers 503 itself).
+DATABASE_POOL_EXEMPT_PATHS = {"/healthz"}
+if DATABASE_POOL_MODE == "transaction":
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_POOL_MODE=transaction needs PostgreSQL")
+    DATABASES["default"].update(
+        # Views in a savepoint: an exception rolls their writes back (the request's outer
+        # transaction, opened by ActorMiddleware, would otherwise commit them with the 500).
+        ATOMIC_REQUESTS=True,
+        # A named cursor lives in its server session; the next transaction may be elsewhere.
+        DISABLE_SERVER_SIDE_CURSORS=True,
+    )
+    # Prepared statements belong to a server session too (PgBouncer 1.18 does not track them).
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
+# A streaming replica for report and statistics reads (core.db.replica_reads); optional.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"]
+    )
+    DATABASES["replica"]["OPTIONS"] = dict(DATABASES["default"].get("OPTIONS", {}))
+    DATABASES["replica"]["DISABLE_SERVER_SIDE_CURSORS"] = DATABASE_POOL_MODE == "transaction"
+    # Tests with a replica URL read the test database through a second connection.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["sasaeai.core.db.ReplicaRouter"]
+# manage.py backup: where dumps go and how many of the newest are kept there.
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR") or PROJECT_DIR / "backups")
+BACKUP_KEEP = env_int("BACKUP_KEEP", 14)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and sessions -----------------------------------------------------------------------

@@ -9,6 +9,7 @@ from django.utils.http import urlencode
 
 from sasaeai.accounts import policy, selectors
 from sasaeai.accounts.signals import AUTH_STARTED_AT
+from sasaeai.core.db import request_transaction
 from sasaeai.core.tenancy import tenant_context, user_context
 
 SESSION_TENANT_KEY = "sasaeai_tenant_id"
@@ -58,12 +59,32 @@ class ActorMiddleware:
 
     The tenant comes from the user's memberships: the one chosen in the session, or the only
     one they have. A chosen tenant that is no longer a valid membership is forgotten.
+    Under transaction pooling (core.db) the request runs in one transaction from here on, so
+    that the transaction-local tenant and user settings hold for all of it.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        with request_transaction(request) as may_set_tenant:
+            if not may_set_tenant:
+                request.actor = self.anonymous(request)
+                return self.get_response(request)
+            return self._call(request)
+
+    @staticmethod
+    def anonymous(request) -> policy.Actor:
+        return policy.Actor(
+            user_id=None,
+            username="",
+            tenant_id=None,
+            membership_id=None,
+            role=None,
+            ip_address=request.META.get("REMOTE_ADDR") or None,
+        )
+
+    def _call(self, request):
         user_id = request.user.pk if request.user.is_authenticated else None
         with user_context(user_id):
             request.actor = self.actor_for(request)
@@ -74,14 +95,7 @@ class ActorMiddleware:
         ip_address = request.META.get("REMOTE_ADDR") or None
         user = request.user
         if not user.is_authenticated:
-            return policy.Actor(
-                user_id=None,
-                username="",
-                tenant_id=None,
-                membership_id=None,
-                role=None,
-                ip_address=ip_address,
-            )
+            return self.anonymous(request)
         membership = None
         tenant_id = request.session.get(SESSION_TENANT_KEY)
         if tenant_id is not None:

@@ -8,6 +8,7 @@ from sasaeai.accounts import policy
 from sasaeai.audit.models import Action
 from sasaeai.audit.services import Event, audit_event, audit_object
 from sasaeai.consultation import exports, statistics
+from sasaeai.core.db import replica_reads
 from sasaeai.core.fiscal import fiscal_year_label
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -26,8 +27,10 @@ def _year(request, tenant_id: int) -> tuple[int, list[int]]:
 def _tables(request):
     actor = request.actor
     policy.require(actor, "consultation.view_statistics")
-    year, years = _year(request, actor.tenant_id)
-    return year, years, statistics.build(actor.tenant_id, year)
+    # Counts of past fiscal years: read from the replica when there is one (lag of seconds).
+    with replica_reads():
+        year, years = _year(request, actor.tenant_id)
+        return year, years, statistics.build(actor.tenant_id, year)
 
 
 def _audit_export(actor, year: int, fmt: str, table: str | None = None) -> None:

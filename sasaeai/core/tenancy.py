@@ -1,17 +1,26 @@
 """The current tenant of a request or command, mirrored into PostgreSQL for row-level security.
 
-The ORM scopes queries through accounts.policy; underneath it, on PostgreSQL, the session
-setting `sasaeai.tenant_id` makes the RLS policies (core.rls) return only the current
-tenant's rows, and none at all when it is unset.
+The ORM scopes queries through accounts.policy; underneath it, on PostgreSQL, the setting
+`sasaeai.tenant_id` makes the RLS policies (core.rls) return only the current tenant's rows,
+and none at all when it is unset.
+
+Normally the settings are session-level, put back at the end of each block. Under transaction
+pooling (core.db, `DATABASE_POOL_MODE=transaction`) they are transaction-local instead, so that
+they end with the request's transaction and never reach the next client of the server
+connection; setting one outside a transaction is then refused, not silently lost. Inside
+core.db.replica_reads() they are set on the replica connection too.
 """
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from django.db import connection
+from django.db import connections
+
+from sasaeai.core import db
 
 _current_tenant_id: ContextVar[int | None] = ContextVar("sasaeai_tenant_id", default=None)
+_current_user_id: ContextVar[int | None] = ContextVar("sasaeai_user_id", default=None)
 
 TENANT_SETTING = "sasaeai.tenant_id"
 USER_SETTING = "sasaeai.user_id"
@@ -22,10 +31,43 @@ def current_tenant_id() -> int | None:
     return _current_tenant_id.get()
 
 
+class TenantSettingOutsideTransaction(RuntimeError):
+    """Under transaction pooling a setting made outside a transaction would be lost at once."""
+
+
+def _set_on(alias: str, name: str, value: str) -> None:
+    connection = connections[alias]
+    if connection.vendor != "postgresql":
+        return
+    local = db.transaction_pooling()
+    if local and not connection.in_atomic_block:
+        raise TenantSettingOutsideTransaction(
+            f"{name} must be set inside a transaction under transaction pooling "
+            "(run the block in transaction.atomic(), as ActorMiddleware does for requests)"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config(%s, %s, %s)", [name, value, local])
+
+
 def _set_database_setting(name: str, value: str) -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config(%s, %s, false)", [name, value])
+    for alias in db.tenant_aliases():
+        _set_on(alias, name, value)
+
+
+def _text(value: int | None) -> str:
+    return "" if value is None else str(value)
+
+
+def apply_current(alias: str) -> None:
+    """Give another connection (the replica) the current tenant and user."""
+    _set_on(alias, TENANT_SETTING, _text(_current_tenant_id.get()))
+    _set_on(alias, USER_SETTING, _text(_current_user_id.get()))
+
+
+def clear(alias: str) -> None:
+    if connections[alias].vendor == "postgresql" and connections[alias].connection is not None:
+        _set_on(alias, TENANT_SETTING, "")
+        _set_on(alias, USER_SETTING, "")
 
 
 @contextmanager
@@ -53,10 +95,12 @@ def user_context(user_id: int | None) -> Iterator[None]:
     if user_id is None:
         yield
         return
+    token = _current_user_id.set(user_id)
     _set_database_setting(USER_SETTING, str(user_id))
     try:
         yield
     finally:
+        _current_user_id.reset(token)
         _set_database_setting(USER_SETTING, "")
 
 

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from sasaeai.accounts import policy
 from sasaeai.accounts.models import Membership
+from sasaeai.core.db import replica_reads
 from sasaeai.core.fiscal import fiscal_year_label
 from sasaeai.core.tenancy import tenant_context
 from sasaeai.plans import charts, planfile, selectors, services, workbook
@@ -199,7 +200,8 @@ def indicator_detail(request, plan_id: int, indicator_id: int):
 def dashboard(request, plan_id: int):
     plan = _plan(request, plan_id)
     year = _year(request, plan, overview=True)
-    result = selectors.plan_progress(plan, year)
+    with replica_reads():  # a report read: a few seconds of replication lag are acceptable
+        result = selectors.plan_progress(plan, year)
     order = list(Status)
     top_rows = [
         (node, result.rollup(node), [result.rollup(node).statuses.get(s, 0) for s in order])
