@@ -43,6 +43,7 @@ check-deploy: install
 	SASAEAI_ENV=production SECRET_KEY=$$($(PY) -c "import secrets; print(secrets.token_urlsafe(60))") \
 	  AUDIT_HMAC_KEY=$$($(PY) -c "import secrets; print(secrets.token_urlsafe(48))") \
 	  REDIS_URL=redis://127.0.0.1:6379/0 ALLOWED_HOSTS=sasaeai.example.lg.jp \
+	  SITE_URL=https://sasaeai.example.lg.jp \
 	  DATABASE_URL=$${DATABASE_URL:-sqlite:///check.sqlite3} \
 	  $(PY) manage.py check --deploy --fail-level WARNING
 

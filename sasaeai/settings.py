@@ -276,7 +276,8 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "sasaeai@localhost")
 # Invitations (accounts.invitations): the link in the mail points at SITE_URL and works once,
 # for INVITATION_EXPIRY_DAYS days.
-SITE_URL = env_str("SITE_URL", "http://localhost:8000").rstrip("/")
+# Required in production: a default would send every invitation link to localhost.
+SITE_URL = env_str("SITE_URL", None if PRODUCTION else "http://localhost:8000").rstrip("/")
 INVITATION_EXPIRY_DAYS = env_int("INVITATION_EXPIRY_DAYS", 7)
 
 # --- Internationalisation ---------------------------------------------------------------------

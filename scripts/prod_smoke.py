@@ -189,6 +189,7 @@ def production_env(database_url: str, static_root: Path) -> dict:
         "SASAEAI_ENV": "production",
         "SECRET_KEY": secrets.token_urlsafe(60),
         "AUDIT_HMAC_KEY": AUDIT_HMAC_KEY,
+        "SITE_URL": "https://sasaeai.example.lg.jp",
         "REDIS_URL": os.environ.get("SMOKE_REDIS_URL", "redis://127.0.0.1:6379/0"),
         "ALLOWED_HOSTS": HOST,
         "DATABASE_URL": database_url,

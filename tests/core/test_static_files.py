@@ -18,6 +18,7 @@ def collectstatic_in_production(static_root: Path, tmp_path: Path) -> subprocess
         "SASAEAI_ENV": "production",
         "SECRET_KEY": secrets.token_urlsafe(60),
         "AUDIT_HMAC_KEY": secrets.token_urlsafe(48),
+        "SITE_URL": "https://sasaeai.example.lg.jp",
         "REDIS_URL": "redis://127.0.0.1:6379/0",  # not contacted by collectstatic
         "ALLOWED_HOSTS": "sasaeai.example.lg.jp",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.sqlite3'}",
