@@ -118,31 +118,27 @@ def _apply(request, record: MemberImport):
     """Applying is a background job (accounts.jobs): the sheet is checked again and saved
     there in one transaction, the invitations sent after it commits. A sheet whose preview
     found errors is refused here at once; a second click while the job waits opens it."""
-    from sasaeai.jobs import selectors as job_selectors
-    from sasaeai.jobs.services import job_enqueue
+    from sasaeai.jobs.services import JobBusy, job_start_once
 
     if (record.summary or {}).get("has_errors"):
         messages.error(request, _("The sheet has errors; nothing was saved."))
         return None
-    parameters = member_jobs.parameters_for(record)
-    existing = job_selectors.unfinished_job(record.tenant_id, member_jobs.KIND, parameters)
-    if existing is not None:
-        if existing.requested_by_id == request.user.pk:
-            return existing
+    try:
+        return job_start_once(
+            actor=request.actor,
+            kind=member_jobs.KIND,
+            parameters=member_jobs.parameters_for(record),
+        )
+    except JobBusy:
         messages.info(request, _("Someone else is applying this import; please wait."))
         return None
-    return job_enqueue(actor=request.actor, kind=member_jobs.KIND, parameters=parameters)
 
 
 def _last_job(request, record: MemberImport):
     """The requester's latest apply job of this import, for a link from the summary."""
-    from sasaeai.jobs import selectors as job_selectors
+    from sasaeai.jobs.selectors import latest_job
 
-    return (
-        job_selectors.jobs_visible_to(request.actor)
-        .filter(kind=member_jobs.KIND, parameters=member_jobs.parameters_for(record))
-        .first()
-    )
+    return latest_job(request.actor, member_jobs.KIND, member_jobs.parameters_for(record))
 
 
 def _managed_membership(request, pk: int) -> Membership:

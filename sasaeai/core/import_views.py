@@ -168,8 +168,7 @@ def _apply(request, record: AreaImport):
     """Applying is a background job (core.import_jobs): checked again and written there in
     one transaction, with progress on the job page. A file whose preview found errors is
     refused here at once; a second click while the job waits opens the same job."""
-    from sasaeai.jobs import selectors as job_selectors
-    from sasaeai.jobs.services import job_enqueue
+    from sasaeai.jobs.services import JobBusy, job_start_once
 
     summary = record.summary or {}
     if summary.get("has_errors"):
@@ -179,22 +178,19 @@ def _apply(request, record: AreaImport):
             "%(count)d errors were found; nothing was saved.", count,
         ) % {"count": count})  # fmt: skip
         return None
-    parameters = import_jobs.parameters_for(record)
-    existing = job_selectors.unfinished_job(record.tenant_id, import_jobs.KIND, parameters)
-    if existing is not None:
-        if existing.requested_by_id == request.user.pk:
-            return existing
+    try:
+        return job_start_once(
+            actor=request.actor,
+            kind=import_jobs.KIND,
+            parameters=import_jobs.parameters_for(record),
+        )
+    except JobBusy:
         messages.info(request, _("Someone else is applying this import; please wait."))
         return None
-    return job_enqueue(actor=request.actor, kind=import_jobs.KIND, parameters=parameters)
 
 
 def _last_job(request, record: AreaImport):
     """The requester's latest apply job of this import, for a link from the summary."""
-    from sasaeai.jobs import selectors as job_selectors
+    from sasaeai.jobs.selectors import latest_job
 
-    return (
-        job_selectors.jobs_visible_to(request.actor)
-        .filter(kind=import_jobs.KIND, parameters=import_jobs.parameters_for(record))
-        .first()
-    )
+    return latest_job(request.actor, import_jobs.KIND, import_jobs.parameters_for(record))

@@ -44,3 +44,9 @@ def unfinished_job(tenant_id: int, kind: str, parameters: dict) -> Job | None:
         .defer("result_data")
         .first()
     )
+
+
+def latest_job(actor: Actor, kind: str, parameters: dict) -> Job | None:
+    """The actor's latest job of this kind on the same thing (an import's apply job), for a
+    link from the page that started it."""
+    return jobs_visible_to(actor).filter(kind=kind, parameters=parameters).first()

@@ -45,6 +45,24 @@ def job_enqueue(*, actor: Actor, kind: str, parameters: dict) -> Job:
     return job
 
 
+class JobBusy(Exception):
+    """Someone else's job is already doing this; the page asks the user to wait."""
+
+
+def job_start_once(*, actor: Actor, kind: str, parameters: dict) -> Job:
+    """Start a job, or return the actor's own unfinished job on the same thing, so a second
+    click waits for the first job instead of applying an import twice. Raises JobBusy when
+    another member's job holds it."""
+    from sasaeai.jobs.selectors import unfinished_job
+
+    existing = unfinished_job(actor.tenant_id, kind, parameters)
+    if existing is None:
+        return job_enqueue(actor=actor, kind=kind, parameters=parameters)
+    if existing.requested_by_id != actor.user_id:
+        raise JobBusy
+    return existing
+
+
 def job_progress(job_id: int, done: int, total: int | None, stage: str) -> None:
     fields = {"progress_done": max(0, done), "stage": stage[:200], "heartbeat_at": timezone.now()}
     if total is not None:

@@ -128,8 +128,7 @@ def _apply(request, record: ResourceImport):
     """Applying is a background job (resources.jobs): checked again and written there in one
     transaction, with progress on the job page. A file whose preview found errors is refused
     here at once; a second click while the job is waiting opens the same job."""
-    from sasaeai.jobs import selectors as job_selectors
-    from sasaeai.jobs.services import job_enqueue
+    from sasaeai.jobs.services import JobBusy, job_start_once
 
     summary = record.summary or {}
     if summary.get("has_errors"):
@@ -139,13 +138,12 @@ def _apply(request, record: ResourceImport):
             "%(count)d errors were found; nothing was saved.", count,
         ) % {"count": count})  # fmt: skip
         return None
-    parameters = {"import_id": record.pk}
-    existing = job_selectors.unfinished_job(
-        record.tenant_id, "resources.opendata_apply", parameters
-    )
-    if existing is not None:
-        if existing.requested_by_id == request.user.pk:
-            return existing
+    try:
+        return job_start_once(
+            actor=request.actor,
+            kind="resources.opendata_apply",
+            parameters={"import_id": record.pk},
+        )
+    except JobBusy:
         messages.info(request, _("Someone else is applying this import; please wait."))
         return None
-    return job_enqueue(actor=request.actor, kind="resources.opendata_apply", parameters=parameters)

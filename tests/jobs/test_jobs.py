@@ -311,3 +311,22 @@ def test_the_admin_lists_jobs_read_only_for_the_system_admin(world):
     page = admin.get(f"/admin/jobs/job/{job.pk}/change/")
     assert page.status_code == 200 and "result_data" not in page.content.decode()
     assert admin.get("/admin/django_tasks_database/dbtaskresult/").status_code == 404
+
+
+def test_starting_the_same_job_twice_joins_the_first_and_another_member_must_wait(world):
+    first = actor_of(world, Role.MUNICIPAL_STAFF)
+    with tenant_context(first.tenant_id):
+        job = services.job_start_once(actor=first, kind="tests.count_areas", parameters={"n": 1})
+        again = services.job_start_once(actor=first, kind="tests.count_areas", parameters={"n": 1})
+        assert again.pk == job.pk and Job.objects.count() == 1
+        with pytest.raises(services.JobBusy):
+            services.job_start_once(
+                actor=actor_of(world, Role.SYSTEM_ADMIN), kind="tests.count_areas",
+                parameters={"n": 1},
+            )  # fmt: skip
+        other = services.job_start_once(actor=first, kind="tests.count_areas", parameters={"n": 2})
+        assert other.pk != job.pk
+    run_pending()
+    with tenant_context(first.tenant_id):
+        after = services.job_start_once(actor=first, kind="tests.count_areas", parameters={"n": 1})
+    assert after.pk not in {job.pk, other.pk}  # a finished job is not joined
