@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.test import Client
 from django_otp.oath import totp
 
-from sasaeai.accounts.models import Membership, Role
+from sasaeai.accounts.models import Membership
 from sasaeai.core.models import Area, Tenant
 from sasaeai.jobs.models import Job, JobStatus
 from sasaeai.jobs.worker import run_pending
