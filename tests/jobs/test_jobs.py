@@ -311,3 +311,16 @@ def test_the_admin_lists_jobs_read_only_for_the_system_admin(world):
     page = admin.get(f"/admin/jobs/job/{job.pk}/change/")
     assert page.status_code == 200 and "result_data" not in page.content.decode()
     assert admin.get("/admin/django_tasks_database/dbtaskresult/").status_code == 404
+
+
+def test_my_jobs_is_in_the_menu_of_the_roles_that_can_start_one(world):
+    from sasaeai.accounts.policy import PERMISSIONS
+
+    may_see = PERMISSIONS["jobs.view_own_jobs"]
+    for kind in registry.all_kinds():
+        if not kind.key.startswith("tests."):
+            assert PERMISSIONS[kind.permission] <= may_see, kind.key
+    for role in Role:
+        page = world.client_for(world.user(role)).get("/").content.decode()
+        assert ('data-module="jobs"' in page) == (role in may_see), role
+    assert Role.RESIDENT not in may_see and Role.COMMUNITY_SOCIAL_WORKER in may_see
