@@ -1,3 +1,5 @@
+import base64
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
@@ -130,10 +132,13 @@ def otp_setup(request):
     import segno
 
     qr = segno.make(device.config_url, micro=False)
+    # Authenticator apps take a key typed by hand in base32 (RFC 4648, as in the QR code's
+    # otpauth:// URL), not the hex that django-otp stores.
+    secret = base64.b32encode(device.bin_key).decode("ascii").rstrip("=")
     return render(
         request,
         "accounts/otp_setup.html",
-        {"form": form, "qr_svg_uri": qr.svg_data_uri(scale=4), "secret": device.key},
+        {"form": form, "qr_svg_uri": qr.svg_data_uri(scale=4), "secret": secret},
     )
 
 

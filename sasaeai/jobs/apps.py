@@ -9,14 +9,26 @@ class JobsConfig(AppConfig):
 
     def ready(self):
         from sasaeai.accounts.models import Role
-        from sasaeai.accounts.policy import register_permissions
+        from sasaeai.accounts.policy import STAFF, register_permissions
         from sasaeai.core import modules
 
         # Each job kind names its own permission (core.jobs); this one is the admin's list.
-        register_permissions({"jobs.view_all_jobs": {Role.SYSTEM_ADMIN}})
+        # "My jobs" is in the navigation of the roles that can start one: every job kind's
+        # permission is held only by them (tests/jobs/test_jobs.py checks it), so residents and
+        # volunteers, who start none, do not see an empty page in their menu.
+        register_permissions(
+            {
+                "jobs.view_all_jobs": {Role.SYSTEM_ADMIN},
+                "jobs.view_own_jobs": STAFF | {Role.PLAN_COMMITTEE_MEMBER},
+            }
+        )
 
         modules.register(
             modules.Module(
-                key="jobs", label=_("My jobs"), url_name="jobs:job_list", permission=None, order=90
+                key="jobs",
+                label=_("My jobs"),
+                url_name="jobs:job_list",
+                permission="jobs.view_own_jobs",
+                order=90,
             )
         )

@@ -1,3 +1,6 @@
+import base64
+import re
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client, override_settings
@@ -53,6 +56,10 @@ def test_first_login_without_device_enrols_totp(world):
     response = client.get("/accounts/two-factor/", follow=True)
     assert b"data:image/svg+xml" in response.content
     device = TOTPDevice.objects.get(user=user, confirmed=False)
+    # The key to type by hand is base32, as authenticator apps expect (and as in the QR code).
+    key = re.search(r"<code>([A-Z2-7]+)</code>", response.content.decode()).group(1)
+    assert base64.b32decode(key + "=" * (-len(key) % 8)) == device.bin_key
+    assert f"secret={key}" in device.config_url
     code = f"{totp(device.bin_key):06d}"
     response = client.post("/accounts/two-factor/setup/", {"token": code})
     assert response.status_code == 302

@@ -330,3 +330,16 @@ def test_starting_the_same_job_twice_joins_the_first_and_another_member_must_wai
     with tenant_context(first.tenant_id):
         after = services.job_start_once(actor=first, kind="tests.count_areas", parameters={"n": 1})
     assert after.pk not in {job.pk, other.pk}  # a finished job is not joined
+
+
+def test_my_jobs_is_in_the_menu_of_the_roles_that_can_start_one(world):
+    from sasaeai.accounts.policy import PERMISSIONS
+
+    may_see = PERMISSIONS["jobs.view_own_jobs"]
+    for kind in registry.all_kinds():
+        if not kind.key.startswith("tests."):
+            assert PERMISSIONS[kind.permission] <= may_see, kind.key
+    for role in Role:
+        page = world.client_for(world.user(role)).get("/").content.decode()
+        assert ('data-module="jobs"' in page) == (role in may_see), role
+    assert Role.RESIDENT not in may_see and Role.COMMUNITY_SOCIAL_WORKER in may_see
