@@ -74,12 +74,14 @@ def clear(alias: str) -> None:
 def tenant_context(tenant_id: int | None) -> Iterator[None]:
     """Run a block as one tenant: the ORM helpers and the database both see only it."""
     previous = _current_tenant_id.get()
-    token = _current_tenant_id.set(tenant_id)
     # A connection starts with no tenant and is put back to its previous one afterwards, so
     # an unchanged tenant needs no round trip (and /healthz works with the database down).
     changed = tenant_id != previous
     if changed:
+        # The database first: if it refuses, the thread must not keep the tenant either (the
+        # next request served by this thread would start in it).
         _set_database_setting(TENANT_SETTING, "" if tenant_id is None else str(tenant_id))
+    token = _current_tenant_id.set(tenant_id)
     try:
         yield
     finally:
@@ -95,8 +97,8 @@ def user_context(user_id: int | None) -> Iterator[None]:
     if user_id is None:
         yield
         return
-    token = _current_user_id.set(user_id)
     _set_database_setting(USER_SETTING, str(user_id))
+    token = _current_user_id.set(user_id)
     try:
         yield
     finally:

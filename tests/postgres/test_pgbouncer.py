@@ -225,12 +225,18 @@ def test_a_failing_view_keeps_none_of_its_writes_and_healthz_stays_outside(world
 
 
 def test_transaction_mode_refuses_a_tenant_setting_outside_a_transaction(world, pgbouncer):
-    from sasaeai.core.tenancy import TenantSettingOutsideTransaction, tenant_context
+    from sasaeai.core.tenancy import (
+        TenantSettingOutsideTransaction,
+        current_tenant_id,
+        tenant_context,
+    )
 
     with app_through(pgbouncer, transaction_mode=True):
         with pytest.raises(TenantSettingOutsideTransaction):
             with tenant_context(world.tenant_a.pk):
                 pass
+    # Refused means refused: the thread does not keep the tenant for its next request.
+    assert current_tenant_id() is None
 
 
 def test_page_latency_direct_and_through_pgbouncer(world, pgbouncer):
