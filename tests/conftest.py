@@ -140,3 +140,16 @@ def _empty_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _no_tenant_left_behind():
+    """A test (like a request) must leave its thread with no tenant or user: one left behind
+    would be the next request's starting point."""
+    from sasaeai.core import tenancy
+
+    yield
+    left = (tenancy._current_tenant_id.get(), tenancy._current_user_id.get())
+    tenancy._current_tenant_id.set(None)
+    tenancy._current_user_id.set(None)
+    assert left == (None, None), f"tenant/user context left set: {left}"

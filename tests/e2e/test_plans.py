@@ -6,6 +6,7 @@ from django.utils.translation import override
 from playwright.sync_api import expect
 
 from sasaeai.core import metrics
+from tests.e2e.test_golive import finish_job
 from tests.e2e.test_smoke import ARTIFACTS, browser_page, sign_in  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.e2e
@@ -33,7 +34,10 @@ def test_city_staff_follow_a_plan_from_tree_to_report(live_server, transactional
     expect(page.locator("main")).not_to_contain_text("accounts.commissioner_district_coverage")
     page.screenshot(path=str(ARTIFACTS / "plans-indicator.png"), full_page=True)
     page.go_back()
+    # The report is a background job: its page polls while the worker makes the PDF.
+    page.get_by_role("button", name="推進委員会資料（PDF）").first.click()
+    finish_job(page)
     with page.expect_download() as download:
-        page.get_by_role("link", name="推進委員会資料（PDF）").first.click()
+        page.get_by_test_id("job-download").click()
     assert download.value.suggested_filename.endswith(".pdf")
     assert outside == []
