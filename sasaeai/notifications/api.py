@@ -25,13 +25,6 @@ class NotificationOut(Schema):
         return selectors.kind_label(obj.kind)
 
 
-def _out(row) -> NotificationOut:
-    return NotificationOut(
-        id=row.pk, kind=row.kind, label=selectors.kind_label(row.kind), url=row.url,
-        created=row.created, read_at=row.read_at,
-    )  # fmt: skip
-
-
 class UnreadOut(Schema):
     unread: int
 
@@ -57,9 +50,7 @@ def unread_count(request):
 def mark_read(request, notification_id: int):
     """Mark one's own notification read: 404 for anyone else's or another tenant's."""
     policy.require(request.actor, "notifications.view_own")
-    return _out(
-        services.notification_mark_read(actor=request.actor, notification_id=notification_id)
-    )
+    return services.notification_mark_read(actor=request.actor, notification_id=notification_id)
 
 
 @router.post("/read-all", response=UnreadOut)

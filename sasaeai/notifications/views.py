@@ -49,7 +49,7 @@ def notifications_read_all(request):
     actor = request.actor
     policy.require(actor, "notifications.view_own")
     count = services.notifications_mark_all_read(actor=actor)
-    messages.success(request, _("%(count)s notifications marked read.") % {"count": count})
+    messages.success(request, _("Notifications marked read: %(count)s") % {"count": count})
     return redirect("notifications:notification_list")
 
 
