@@ -283,3 +283,26 @@ def test_api_lists_own_notifications_paginated_and_marks_read(world):
     assert client.get("/api/v1/notifications/unread-count").json() == {"unread": 2}
     response = client.post(f"/api/v1/notifications/{other.pk}/read")
     assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+
+
+def test_the_list_reads_a_fixed_number_of_queries_however_long_it_is(
+    world, django_assert_max_num_queries
+):
+    user = world.user(Role.COMMUNITY_SOCIAL_WORKER)
+    client = world.client_for(user)
+    _notify(world, user.pk, 2)
+    client.get(reverse("notifications:notification_list"))
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("notifications:notification_list"))
+    _notify(world, user.pk, 60)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(reverse("notifications:notification_list"))
+
+
+def test_a_member_who_has_not_passed_two_factor_gets_no_bell(world):
+    client = world.client_for(world.user(Role.COMMUNITY_SOCIAL_WORKER), verified=False)
+    response = client.get(reverse("accounts:otp_verify"), follow=True)
+    assert reverse("notifications:bell") not in response.content.decode()
