@@ -3,6 +3,7 @@ tenant itself (the publishing request or job may be in no tenant when commit cal
 and a tenant's rows are invisible from another."""
 
 import pytest
+from django.core import mail
 from django.db import connection, transaction
 
 from sasaeai.accounts.models import Role
@@ -15,13 +16,19 @@ pytestmark = pytest.mark.postgres
 
 
 def test_delivery_as_the_app_role_writes_in_the_events_tenant_only(world, app_role):
-    csw = world.user(Role.COMMUNITY_SOCIAL_WORKER).pk
-    event = events.Event("consultation.task_due", world.tenant_a.pk, (csw,), "/consultation/")
+    csw = world.user(Role.COMMUNITY_SOCIAL_WORKER)
+    csw.email = "csw@example.jp"
+    csw.save(update_fields=["email"])
+    event = events.Event("consultation.task_due", world.tenant_a.pk, (csw.pk,), "/consultation/")
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL ROLE sasaeai_app")
         rows = services.event_deliver(event)
+        # The immediate mail, as its commit callback runs it: no tenant set when it starts.
+        services._send_immediate(world.tenant_a.pk, events.get(event.kind), rows)
         cursor.execute("RESET ROLE")
-    assert [r.recipient_id for r in rows] == [csw]
+    assert [r.recipient_id for r in rows] == [csw.pk]
+    assert [m.to for m in mail.outbox] == [["csw@example.jp"]]
+    assert Notification.objects.get().emailed_at is not None
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL ROLE sasaeai_app")
         with tenant_context(world.tenant_b.pk):
