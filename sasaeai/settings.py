@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "sasaeai.jobs",
     "sasaeai.tokens",
+    "sasaeai.notifications",
     "ninja",  # its static Swagger UI for the local API docs page (tokens:api_docs)
     "sasaeai.golive",
 ]
@@ -344,6 +345,7 @@ JOBS_SCHEDULE = {
     "refresh_plan_metrics": env_str("JOBS_AT_REFRESH_PLAN_METRICS", "02:00"),
     "consultation_reminders": env_str("JOBS_AT_CONSULTATION_REMINDERS", "06:30"),
     "anonymise_expired_cases": env_str("JOBS_AT_ANONYMISE_EXPIRED_CASES", "03:00"),
+    "send_notification_digest": env_str("JOBS_AT_SEND_NOTIFICATION_DIGEST", "07:00"),
 }
 
 LOGGING = {

@@ -25,6 +25,7 @@ urlpatterns = [
     path("consultation/", include("sasaeai.consultation.urls")),
     path("jobs/", include("sasaeai.jobs.urls")),
     path("tokens/", include("sasaeai.tokens.urls")),
+    path("notifications/", include("sasaeai.notifications.urls")),
     path("golive/", include("sasaeai.golive.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

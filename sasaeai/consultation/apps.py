@@ -14,7 +14,19 @@ class ConsultationConfig(AppConfig):
         from sasaeai.consultation.demo import load_consultation
         from sasaeai.consultation.metrics import register_metrics
         from sasaeai.consultation.rules import DESK_ROLES, register_rules
-        from sasaeai.core import demo, modules
+        from sasaeai.core import demo, events, modules
+
+        # What a module tells people (core.events; docs/notifications.md): labels only.
+        for key, label, asks_action in (
+            ("consultation.referral_received", _("A case was referred to your agency"), True),
+            ("consultation.referral_accepted", _("An agency accepted your referral"), False),
+            ("consultation.referral_reported", _("An agency reported on your referral"), True),
+            ("consultation.task_assigned", _("A task was given to you"), True),
+            ("consultation.task_due", _("A task of yours is due today"), True),
+            ("consultation.task_overdue", _("A task of yours is overdue"), True),
+            ("consultation.concern_received", _("A concern was passed on to the desk"), True),
+        ):
+            events.register(events.EventKind(key, label, asks_action, source="consultation"))
 
         desk = set(DESK_ROLES)
         supervisors = {Role.MUNICIPAL_STAFF, Role.WELFARE_COUNCIL_STAFF}

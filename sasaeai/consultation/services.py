@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Model
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -54,6 +55,7 @@ from sasaeai.consultation.models import (
     TaskStatus,
     TeamRole,
 )
+from sasaeai.core import events
 from sasaeai.core.errors import EditConflict
 from sasaeai.core.models import Area
 from sasaeai.core.text import is_kana, normalize_for_search
@@ -66,6 +68,22 @@ DEFAULT_CONCERNS = [
     ("reoffending", "再犯"), ("foreign_national", "外国籍"), ("debt", "多重債務"),
     ("housing", "住まい"), ("dementia", "認知症"), ("health", "健康・医療"),
 ]  # fmt: skip
+
+
+def _desk_user_ids(tenant_id: int) -> list[int]:
+    """The desk (who takes in what arrives at the intake queue): active members of the tenant
+    in a desk role."""
+    from sasaeai.consultation.rules import DESK_ROLES
+
+    return list(
+        Membership.objects.active()
+        .filter(tenant_id=tenant_id, role__in=[r.value for r in DESK_ROLES])
+        .values_list("user_id", flat=True)
+    )
+
+
+def _case_url(case_id: int) -> str:
+    return reverse("consultation:case_detail", args=[case_id])
 
 
 def _invalid(field_name: str, message: str, code: str) -> ValidationError:
@@ -469,6 +487,8 @@ def consultation_record(*, actor: Actor, data: ConsultationInput) -> Consultatio
         )  # fmt: skip
         consultation.concerns.set(concerns)
         audit_object(actor, Action.CREATE, consultation, subject=person)
+        if passing_on:
+            events.publish("consultation.concern_received", actor.tenant_id, _desk_user_ids(actor.tenant_id), reverse("consultation:intake_detail", args=[consultation.pk]), "consultation", consultation.pk, actor_id=actor.user_id)  # fmt: skip
     return consultation
 
 
@@ -812,6 +832,7 @@ def task_create(
         created_by_id=actor.user_id,
     )  # fmt: skip
     audit_object(actor, Action.CREATE, task, subject=case)
+    events.publish("consultation.task_assigned", task.tenant_id, [task.assignee_id], _case_url(case.pk), "task", task.pk, actor_id=actor.user_id)  # fmt: skip
     return task
 
 
@@ -882,6 +903,7 @@ def referral_send(*, actor: Actor, case: Case, agency: Agency, request: str, per
         if referral.override_by_id:
             detail["consent_override"] = referral.override_reason
         audit_object(actor, Action.CREATE, referral, subject=person or case, detail=detail)
+        events.publish("consultation.referral_received", referral.tenant_id, agency.members.values_list("pk", flat=True), reverse("consultation:agency_referral", args=[referral.pk]), "referral", referral.pk, actor_id=actor.user_id)  # fmt: skip
     return referral
 
 
@@ -924,6 +946,8 @@ def referral_respond(
             subject=referral.person or referral.case,
             detail={"status": to_status},
         )
+        if move == "accept":
+            events.publish("consultation.referral_accepted", referral.tenant_id, [referral.sent_by_id], _case_url(referral.case_id), "referral", referral.pk, actor_id=actor.user_id)  # fmt: skip
     return referral
 
 
@@ -943,6 +967,7 @@ def referral_report(*, actor: Actor, referral: Referral, body: str) -> ReferralR
         reported_at=timezone.now(),
     )  # fmt: skip
     audit_object(actor, Action.CREATE, report, subject=referral.person or referral.case)
+    events.publish("consultation.referral_reported", referral.tenant_id, [referral.sent_by_id], _case_url(referral.case_id), "referral", referral.pk, actor_id=actor.user_id)  # fmt: skip
     return report
 
 
@@ -1038,11 +1063,12 @@ def conference_record(*, actor: Actor, data: ConferenceInput) -> Conference:
         conference.attendees.set(data.attendee_ids)
         conference.agencies.set(agencies)
         for case_id, task in data.tasks:
-            Task.objects.create(
+            created = Task.objects.create(
                 tenant_id=actor.tenant_id, case=case_by_id[case_id], conference=conference,
                 title=task.title.strip(), due_on=task.due_on, assignee_id=task.assignee_id,
                 assignee_agency_id=task.assignee_agency_id, created_by_id=actor.user_id,
             )  # fmt: skip
+            events.publish("consultation.task_assigned", actor.tenant_id, [created.assignee_id], _case_url(case_id), "task", created.pk, actor_id=actor.user_id)  # fmt: skip
         for case in cases:
             Activity.objects.create(
                 tenant_id=case.tenant_id, case=case, kind="meeting", occurred_at=data.held_at,
@@ -1056,3 +1082,25 @@ def conference_record(*, actor: Actor, data: ConferenceInput) -> Conference:
             detail={"cases": sorted(case_by_id), "tasks": len(data.tasks)},
         )
     return conference
+
+
+def task_reminders_publish(*, tenant_id: int, today: datetime.date | None = None) -> int:
+    """The nightly step: tell each assignee of an open task that it falls due today, or that it
+    became overdue (its due date was yesterday). Each task is announced once per state, so a
+    task left overdue for weeks does not fill the list. Returns the number of events."""
+    today = today or timezone.localdate()
+    published = 0
+    open_tasks = Task.objects.filter(
+        tenant_id=tenant_id, status=TaskStatus.OPEN, assignee_id__isnull=False
+    )
+    steps = (
+        ("consultation.task_due", today),
+        ("consultation.task_overdue", today - datetime.timedelta(days=1)),
+    )
+    for kind, due_on in steps:
+        for pk, case_id, assignee_id in open_tasks.filter(due_on=due_on).values_list(
+            "pk", "case_id", "assignee_id"
+        ):
+            events.publish(kind, tenant_id, [assignee_id], _case_url(case_id), "task", pk)
+            published += 1
+    return published

@@ -10,7 +10,7 @@ class JobsConfig(AppConfig):
     def ready(self):
         from sasaeai.accounts.models import Role
         from sasaeai.accounts.policy import STAFF, register_permissions
-        from sasaeai.core import modules
+        from sasaeai.core import events, modules
 
         # Each job kind names its own permission (core.jobs); this one is the admin's list.
         # "My jobs" is in the navigation of the roles that can start one: every job kind's
@@ -22,6 +22,13 @@ class JobsConfig(AppConfig):
                 "jobs.view_own_jobs": STAFF | {Role.PLAN_COMMITTEE_MEMBER},
             }
         )
+
+        for key, label in (
+            ("jobs.import_finished", _("Your import has finished")),
+            ("jobs.report_ready", _("Your report is ready")),
+            ("jobs.failed", _("Your job could not be completed")),
+        ):
+            events.register(events.EventKind(key, label, asks_action=False, source="jobs"))
 
         modules.register(
             modules.Module(

@@ -11,12 +11,14 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sasaeai.accounts.policy import Actor, require
 from sasaeai.audit.models import Action
 from sasaeai.audit.services import audit_object
+from sasaeai.core import events
 from sasaeai.core import jobs as registry
 from sasaeai.core.jobs import JobOutput
 from sasaeai.jobs.models import Job, JobStatus
@@ -103,12 +105,28 @@ def job_succeed(job_id: int, output: JobOutput | None) -> None:
             expires_at=now + datetime.timedelta(days=settings.JOBS_RESULT_DAYS),
         )  # fmt: skip
     Job.objects.filter(pk=job_id).update(**fields)
+    _announce(job_id, failed=False)
 
 
 def job_fail(job_id: int, message: str) -> None:
     now = timezone.now()
     Job.objects.filter(pk=job_id).update(
         status=JobStatus.FAILED, finished_at=now, heartbeat_at=now, error_message=message
+    )
+    _announce(job_id, failed=True)
+
+
+def _announce(job_id: int, *, failed: bool) -> None:
+    """Tell the requester (core.events) that their job ended: an import (a writing job) finished,
+    a report is ready, or it failed; the link is the job's page."""
+    row = Job.objects.filter(pk=job_id).values_list("tenant_id", "requested_by_id", "kind").first()
+    if row is None:
+        return
+    tenant_id, user_id, kind = row
+    writes = kind in {k.key for k in registry.all_kinds()} and registry.get(kind).writes
+    event = "jobs.failed" if failed else "jobs.import_finished" if writes else "jobs.report_ready"
+    events.publish(
+        event, tenant_id, [user_id], reverse("jobs:job_detail", args=[job_id]), "job", job_id
     )
 
 

@@ -10,7 +10,7 @@ class PlansConfig(AppConfig):
     def ready(self):
         from sasaeai.accounts.models import Role
         from sasaeai.accounts.policy import register_permissions
-        from sasaeai.core import demo, jobs, modules
+        from sasaeai.core import demo, events, jobs, modules
         from sasaeai.plans import onboarding
         from sasaeai.plans.demo import load_plans
 
@@ -32,6 +32,14 @@ class PlansConfig(AppConfig):
                 "plans.review_evaluation": planners,
                 "plans.reopen_evaluation": {Role.SYSTEM_ADMIN},
             }
+        )
+        events.register(
+            events.EventKind(
+                "plans.evaluation_to_review",
+                _("An evaluation is waiting for your review"),
+                asks_action=True,
+                source="plans",
+            )
         )
         modules.register(
             modules.Module(

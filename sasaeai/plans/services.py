@@ -4,12 +4,14 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from sasaeai.accounts.policy import Actor
+from sasaeai.accounts.models import Membership
+from sasaeai.accounts.policy import PERMISSIONS, Actor
 from sasaeai.audit.models import Action
 from sasaeai.audit.services import audit_object
-from sasaeai.core import metrics
+from sasaeai.core import events, metrics
 from sasaeai.core.fiscal import fiscal_year_of
 from sasaeai.plans import planfile
 from sasaeai.plans.models import (
@@ -359,6 +361,7 @@ def evaluation_save(
     evaluation = (
         Evaluation.objects.select_for_update().filter(node=node, fiscal_year=fiscal_year).first()
     )
+    needs_review = evaluation is None
     if evaluation is None:
         evaluation = Evaluation(
             tenant_id=node.tenant_id, node=node, fiscal_year=fiscal_year, drafted_by=actor.username
@@ -367,6 +370,7 @@ def evaluation_save(
         _refuse_if_locked(evaluation)
         if evaluation.status == EvaluationStatus.REVIEWED:
             evaluation.status = EvaluationStatus.DRAFT  # an edit after review needs a new review
+            needs_review = True
     evaluation.grade, evaluation.results, evaluation.issues = grade, results, issues
     evaluation.next_steps = next_steps
     evaluation.department = department or ", ".join(node.responsible)
@@ -379,7 +383,20 @@ def evaluation_save(
         evaluation,
         detail={"node": node.ref, "fiscal_year": fiscal_year, "grade": grade},
     )
+    if needs_review:
+        events.publish("plans.evaluation_to_review", node.tenant_id, _reviewer_ids(node.tenant_id), reverse("plans:evaluation_edit", args=[node.plan_id, node.pk, fiscal_year]), "evaluation", evaluation.pk, actor_id=actor.user_id)  # fmt: skip
     return evaluation
+
+
+def _reviewer_ids(tenant_id: int) -> list[int]:
+    """Who may review an evaluation: active members of the tenant in a role holding
+    plans.review_evaluation."""
+    roles = [r.value for r in PERMISSIONS.get("plans.review_evaluation", ())]
+    return list(
+        Membership.objects.active()
+        .filter(tenant_id=tenant_id, role__in=roles)
+        .values_list("user_id", flat=True)
+    )
 
 
 @transaction.atomic

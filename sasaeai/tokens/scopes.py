@@ -18,6 +18,7 @@ MODULE_LABELS = {
     "plans": _("Plans"),
     "consultation": _("Consultation"),
     "jobs": _("Background jobs"),
+    "notifications": _("Notifications"),
 }
 
 # Service tokens act as no person: no account of their own, and read only (writes record who

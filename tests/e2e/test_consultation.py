@@ -40,6 +40,7 @@ from sasaeai.core.demo import DEMO_PASSWORD, SYSTEM, demo_totp_key
 from sasaeai.core.fiscal import fiscal_year_of
 from sasaeai.core.models import Tenant
 from sasaeai.core.tenancy import tenant_context
+from sasaeai.notifications.models import Notification
 from sasaeai.plans.models import Indicator, Plan
 from tests.e2e.test_smoke import ARTIFACTS, browser_page, sign_in  # noqa: F401 - fixture
 
@@ -341,6 +342,19 @@ def _commissioner_sees_only_that_it_was_received(page, base, concern_pk) -> None
 
 def _agency_responds(page, base, username, referral: Referral, task: Task, report, hidden):
     _switch_user(page, base, username)
+    _consultation_home(page)
+    # The bell (loaded by htmx) counts the referral; its notification opens the referral page.
+    expect(page.get_by_test_id("unread-count")).not_to_have_text("0")
+    with tenant_context(referral.tenant_id):
+        notice = Notification.objects.get(
+            recipient__username=username, kind="consultation.referral_received",
+            url=reverse("consultation:agency_referral", args=[referral.pk]),
+        )  # fmt: skip
+    page.get_by_test_id("notification-bell").click()
+    page.locator(
+        f"a[href='{reverse('notifications:notification_open', args=[notice.pk])}']"
+    ).click()
+    expect(page.get_by_test_id("referral-status")).to_have_attribute("data-status", "sent")
     _consultation_home(page)
     page.get_by_test_id("agency-inbox").click()
     page.locator(f"tr[data-referral='{referral.pk}'] a").click()

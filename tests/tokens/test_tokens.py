@@ -219,7 +219,15 @@ def test_last_used_is_written_at_most_once_a_minute(world, token_of):
 
 
 def test_modules_come_from_the_signed_in_routers():
-    assert scopes.modules() == ["core", "accounts", "audit", "plans", "consultation", "jobs"]
+    assert scopes.modules() == [
+        "core",
+        "accounts",
+        "audit",
+        "plans",
+        "consultation",
+        "jobs",
+        "notifications",
+    ]
     assert "resources:read" not in scopes.all_scopes()  # the resources API is public
 
 

@@ -1,4 +1,6 @@
-"""Email each desk worker a daily reminder of their due tasks and reviews (run each morning).
+"""Email each desk worker a daily reminder of their due tasks and reviews (run each morning),
+and tell each assignee in the app (core.events) of a task that falls due today or has just
+become overdue (services.task_reminders_publish; e-mailed by their notification preferences).
 
 The mail carries counts and case numbers only: no names, no titles. Mail from an LGWAN
 system may leave it, so nothing in it identifies a person; the worker signs in to see more.
@@ -7,12 +9,13 @@ system may leave it, so nothing in it identifies a person; the worker signs in t
 from django.conf import settings
 from django.core.mail import send_mail
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from sasaeai.accounts.models import Membership, Role
 from sasaeai.accounts.policy import Actor
-from sasaeai.consultation import selectors
+from sasaeai.consultation import selectors, services
 from sasaeai.consultation.rules import DESK_ROLES
 from sasaeai.core.models import Tenant
 from sasaeai.core.tenancy import tenant_context
@@ -83,6 +86,8 @@ class Command(BaseCommand):
         sent, self.failed = 0, 0
         for row in tenants.order_by("code"):
             with tenant_context(row.pk):
+                with transaction.atomic():
+                    services.task_reminders_publish(tenant_id=row.pk)
                 sent += self._tenant(row, task_days, review_days)
         self.stdout.write(f"{sent}")
         if self.failed:

@@ -1,0 +1,174 @@
+"""Writes of the notifications app: delivering events, marking read, e-mail preferences."""
+
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from sasaeai.accounts import policy
+from sasaeai.accounts.models import Membership, User
+from sasaeai.accounts.policy import Actor
+from sasaeai.audit.models import Action
+from sasaeai.audit.services import audit_object
+from sasaeai.core import events
+from sasaeai.core.tenancy import tenant_context
+from sasaeai.notifications.models import EmailChoice, Notification, Preference
+
+logger = logging.getLogger(__name__)
+
+
+def email_choice(kind: events.EventKind, chosen: str | None) -> str:
+    if chosen:
+        return chosen
+    return EmailChoice.IMMEDIATE if kind.asks_action else EmailChoice.OFF
+
+
+def email_message(labels: list[str], urls: list[str]) -> tuple[str, str]:
+    """(subject, body): the kinds' labels and links, nothing else. A mail may leave the closed
+    network, so it never names a person or says what a case is about."""
+    subject = _("[Sasaeai] %(label)s") % {"label": labels[0]}
+    if len(labels) > 1:
+        subject = _("[Sasaeai] %(count)s notifications") % {"count": len(labels)}
+    lines = [_("You have a notification in Sasaeai."), ""]
+    for label, url in zip(labels, urls, strict=True):
+        lines += [str(label), f"{settings.SITE_URL}{url}", ""]
+    lines.append(_("Sign in to Sasaeai to see the details."))
+    return subject, "\n".join(lines)
+
+
+def event_deliver(event: events.Event) -> list[Notification]:
+    """Subscriber of core.events: one row per recipient who is an active member of the event's
+    tenant, then the e-mails due at once (sent after the rows are saved, on commit)."""
+    kind = events.get(event.kind)
+    with transaction.atomic(), tenant_context(event.tenant_id):
+        members = set(
+            Membership.objects.active()
+            .filter(tenant_id=event.tenant_id, user_id__in=event.recipients)
+            .values_list("user_id", flat=True)
+        )
+        rows = Notification.objects.bulk_create(
+            [
+                Notification(
+                    tenant_id=event.tenant_id,
+                    recipient_id=user_id,
+                    kind=event.kind,
+                    url=event.target_url,
+                    object_type=event.object_type,
+                    object_id=event.object_id,
+                )  # fmt: skip
+                for user_id in sorted(members)
+            ]
+        )
+        chosen = dict(
+            Preference.objects.filter(
+                tenant_id=event.tenant_id, kind=event.kind, user_id__in=members
+            ).values_list("user_id", "email")
+        )
+        immediate = [
+            row
+            for row in rows
+            if email_choice(kind, chosen.get(row.recipient_id)) == EmailChoice.IMMEDIATE
+        ]
+        if immediate:
+            tenant_id = event.tenant_id
+            transaction.on_commit(lambda: _send_immediate(tenant_id, kind, immediate))
+    return rows
+
+
+def _send_immediate(tenant_id: int, kind: events.EventKind, rows: list[Notification]) -> None:
+    emails = dict(
+        User.objects.filter(pk__in=[r.recipient_id for r in rows])
+        .exclude(email="")
+        .values_list("pk", "email")
+    )
+    sent = []
+    with translation.override(settings.LANGUAGE_CODE):
+        subject, body = email_message([str(kind.label)], [rows[0].url])
+        for row in rows:
+            if row.recipient_id not in emails:
+                continue
+            try:
+                send_mail(subject, body, None, [emails[row.recipient_id]])
+            except OSError as error:  # SMTP down: the notification is still in the list
+                logger.warning("notification mail to user %s failed: %s", row.recipient_id, error)
+                continue
+            sent.append(row.pk)
+    if sent:
+        with transaction.atomic(), tenant_context(tenant_id):
+            Notification.objects.filter(pk__in=sent).update(emailed_at=timezone.now())
+
+
+def notification_mark_read(*, actor: Actor, notification_id: int) -> Notification:
+    """Mark one of the actor's own notifications read (404 for anyone else's)."""
+    from sasaeai.notifications.selectors import notifications_of
+
+    notification = notifications_of(actor).filter(pk=notification_id).first()
+    if notification is None:
+        raise Http404
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def notifications_mark_all_read(*, actor: Actor) -> int:
+    from sasaeai.notifications.selectors import notifications_of
+
+    return notifications_of(actor).unread().update(read_at=timezone.now())
+
+
+@transaction.atomic
+def preferences_set(*, actor: Actor, choices: dict[str, str]) -> None:
+    """Save the actor's e-mail choice per kind (audited: it decides what mail leaves)."""
+    policy.require(actor, "notifications.view_own")
+    for key, choice in choices.items():
+        kind = events.get(key)  # KeyError for an unknown kind: the caller validated it
+        if choice not in EmailChoice.values:
+            raise ValueError(choice)
+        preference, _created = Preference.objects.update_or_create(
+            tenant_id=actor.tenant_id, user_id=actor.user_id, kind=kind.key,
+            defaults={"email": choice},
+        )  # fmt: skip
+        audit_object(actor, Action.UPDATE, preference, detail={"kind": kind.key, "email": choice})
+
+
+def digest_send(tenant_id: int) -> int:
+    """E-mail each user who chose the daily digest for some kinds one mail listing their
+    notifications of those kinds not yet mailed. Returns the number of mails sent.
+    The caller sets the tenant context."""
+    digest = Preference.objects.filter(tenant_id=tenant_id, email=EmailChoice.DIGEST)
+    kinds_by_user: dict[int, set[str]] = {}
+    for user_id, kind in digest.values_list("user_id", "kind"):
+        kinds_by_user.setdefault(user_id, set()).add(kind)
+    sent = 0
+    emails = dict(
+        User.objects.filter(pk__in=kinds_by_user).exclude(email="").values_list("pk", "email")
+    )
+    for user_id, kinds in sorted(kinds_by_user.items()):
+        rows = list(
+            Notification.objects.filter(
+                tenant_id=tenant_id, recipient_id=user_id, kind__in=kinds, emailed_at__isnull=True
+            ).order_by("created", "pk")[:200]
+        )
+        if not rows or user_id not in emails:
+            continue
+        with translation.override(settings.LANGUAGE_CODE):
+            labels = [str(events.get(r.kind).label) if r.kind in _known() else r.kind for r in rows]
+            subject, body = email_message(labels, [r.url for r in rows])
+            subject = _("[Sasaeai] Daily digest: %(count)s notifications") % {"count": len(rows)}
+        try:
+            send_mail(subject, body, None, [emails[user_id]])
+        except OSError as error:
+            logger.warning("notification digest to user %s failed: %s", user_id, error)
+            continue
+        Notification.objects.filter(pk__in=[r.pk for r in rows]).update(emailed_at=timezone.now())
+        sent += 1
+    return sent
+
+
+def _known() -> set[str]:
+    return {k.key for k in events.all_kinds()}
