@@ -19,6 +19,8 @@ SEED_PLANS = {
     "112089": ["tokorozawa-community-welfare-4.yaml"],
     "112178": ["konosu-joint-4.yaml"],
 }
+# Cities whose demo plan publishes its progress (/progress/<code>/).
+PUBLISHED = {"112089"}
 # Demo configuration, not part of the seed text: one indicator that measures itself.
 METRIC_BINDINGS = {
     "民生委員・児童委員の充足率": "accounts.commissioner_district_coverage",
@@ -52,6 +54,8 @@ def load_plans(tenants: dict) -> None:
                     indicator.save(update_fields=["metric_key"])
                 if bound:
                     services.metric_actuals_refresh(actor=actor, plan=plan)
+                if code in PUBLISHED:
+                    services.plan_publication_set(actor=actor, plan=plan, public_progress=True)
 
 
 def add_demo_progress(plan: Plan, today=None) -> None:

@@ -25,14 +25,19 @@ from sasaeai.plans.models import (
     PlanActor,
     PlanLevel,
     PlanNode,
+    PublicEvaluations,
     RoleStatement,
 )
+from sasaeai.plans.public import public_progress_changed
 
 PLAN_FIELDS = (
     "title", "short_title", "kind", "owners", "embedded_plans", "review_points",
     "evaluation_cadence_years", "vision", "vision_text", "slogan", "source",
     "priority_label", "priority_mark", "section_headings",
 )  # fmt: skip
+
+
+PUBLICATION_FIELDS = ("public_progress", "public_year", "public_evaluations")
 
 
 def _section_fields(raw: object) -> dict:
@@ -68,8 +73,12 @@ def plan_import(*, actor: Actor, tenant_id: int, document: dict, replace: bool =
                 )
             ]
         )
+    publication = {}
     if existing:
+        # A replaced plan stays published (or not) as the planners left it.
+        publication = {name: getattr(existing, name) for name in PUBLICATION_FIELDS}
         audit_object(actor, Action.DELETE, existing, detail={"reason": "replaced by import"})
+        public_progress_changed(existing.pk)
         existing.delete()
 
     plan = Plan(
@@ -81,6 +90,7 @@ def plan_import(*, actor: Actor, tenant_id: int, document: dict, replace: bool =
         grades=document.get("grades", []),
         is_demo=info.get("demo", False),
         **{name: info[name] for name in PLAN_FIELDS if name in info},
+        **publication,
     )
     plan.full_clean()
     plan.save()
@@ -262,6 +272,7 @@ def actual_record(
             "value": str(parsed.number),
         },
     )
+    public_progress_changed(indicator.plan_id)
     return actual
 
 
@@ -308,6 +319,8 @@ def metric_actuals_refresh(*, actor: Actor, plan: Plan, today=None) -> int:
         audit_object(actor, Action.CREATE if created else Action.UPDATE, actual,
                      detail={"indicator": indicator.ref, "fiscal_year": year, "metric": metric.key})  # fmt: skip
         count += 1
+    if count:
+        public_progress_changed(plan.pk)
     return count
 
 
@@ -379,6 +392,7 @@ def evaluation_save(
         evaluation,
         detail={"node": node.ref, "fiscal_year": fiscal_year, "grade": grade},
     )
+    public_progress_changed(evaluation.node.plan_id)
     return evaluation
 
 
@@ -396,6 +410,7 @@ def evaluation_advance(*, actor: Actor, evaluation: Evaluation) -> Evaluation:
     evaluation.status = _NEXT_STATUS[EvaluationStatus(evaluation.status)]
     evaluation.save()
     audit_object(actor, Action.UPDATE, evaluation, detail={"status": evaluation.status})
+    public_progress_changed(evaluation.node.plan_id)
     return evaluation
 
 
@@ -409,6 +424,7 @@ def evaluation_reopen(*, actor: Actor, evaluation: Evaluation, reason: str) -> E
     evaluation.locked_by = evaluation.reviewed_by = ""
     evaluation.save()
     audit_object(actor, Action.UPDATE, evaluation, detail={"status": "reopened", "reason": reason})
+    public_progress_changed(evaluation.node.plan_id)
     return evaluation
 
 
@@ -464,4 +480,34 @@ def node_update(*, actor: Actor, node: PlanNode, **changes) -> PlanNode:
             },
         },
     )
+    public_progress_changed(node.plan_id)
     return node
+
+
+# --- public progress --------------------------------------------------------------------
+
+
+@transaction.atomic
+def plan_publication_set(
+    *,
+    actor: Actor,
+    plan: Plan,
+    public_progress: bool,
+    public_year: int | None = None,
+    public_evaluations: str = PublicEvaluations.REVIEWED,
+) -> Plan:
+    """Publish (or withdraw) a plan's progress at /progress/<tenant code>/<plan code>/: the
+    fiscal year shown (None: the latest with actuals) and which evaluations (never drafts).
+    Pages and the API check `plans.manage_plan` before calling."""
+    if public_year is not None:
+        plan.check_fiscal_year(public_year)
+    before = {name: getattr(plan, name) for name in PUBLICATION_FIELDS}
+    plan.public_progress, plan.public_year = public_progress, public_year
+    plan.public_evaluations = public_evaluations
+    plan.full_clean()
+    plan.save(update_fields=list(PUBLICATION_FIELDS))
+    audit_object(actor, Action.UPDATE, plan, detail={"publication": {
+        name: {"from": before[name], "to": getattr(plan, name)} for name in PUBLICATION_FIELDS
+        if before[name] != getattr(plan, name)}})  # fmt: skip
+    public_progress_changed(plan.pk)
+    return plan
