@@ -103,7 +103,6 @@ def plan_context(plan: Plan, tenant: Tenant, year: int) -> dict:
         "rows": rows, "result": result, "status_chart": charts.status_bars(result.total),
         "grade_rows": [(g, result.total.grades.get(g["grade"], 0)) for g in plan.grade_scale],
         "show_evaluations": bool(plan.public_evaluation_statuses),
-        "node_of": {node.pk: node for node in result.tree.nodes},
     }  # fmt: skip
 
 
