@@ -4,6 +4,7 @@ the fiscal years already past. Every demo figure is marked as demo data."""
 from decimal import Decimal
 from pathlib import Path
 
+from django.db.models import Max
 from django.utils import timezone
 
 from sasaeai.accounts.policy import Actor
@@ -55,7 +56,14 @@ def load_plans(tenants: dict) -> None:
                 if bound:
                     services.metric_actuals_refresh(actor=actor, plan=plan)
                 if code in PUBLISHED:
-                    services.plan_publication_set(actor=actor, plan=plan, public_progress=True)
+                    # The last past year's evaluations are drafts: show the year before, whose
+                    # evaluations are locked, so the public page has grades to show.
+                    locked = Evaluation.objects.filter(
+                        node__plan=plan, status=EvaluationStatus.LOCKED
+                    ).aggregate(year=Max("fiscal_year"))["year"]
+                    services.plan_publication_set(
+                        actor=actor, plan=plan, public_progress=True, public_year=locked
+                    )
 
 
 def add_demo_progress(plan: Plan, today=None) -> None:
