@@ -11,6 +11,7 @@ every write that changes what it shows (actuals, evaluations, nodes, publishing,
 commits.
 """
 
+import dataclasses
 import uuid
 from dataclasses import dataclass
 
@@ -25,6 +26,7 @@ from sasaeai.core.fiscal import fiscal_year_label
 from sasaeai.core.models import Tenant
 from sasaeai.plans import charts, selectors
 from sasaeai.plans.models import METRIC_SOURCE_PREFIX, IndicatorActual, Plan, PlanNode
+from sasaeai.plans.planfile import format_number
 from sasaeai.plans.progress import Status
 
 CACHE_SECONDS = 60 * 60  # a safety net: writes invalidate at once
@@ -106,6 +108,10 @@ def plan_context(plan: Plan, tenant: Tenant, year: int) -> dict:
     }  # fmt: skip
 
 
+def _figure(value) -> str:
+    return "" if value is None else format_number(value)
+
+
 def node_context(plan: Plan, tenant: Tenant, year: int, node_id: int) -> dict | None:
     tree = public_tree(plan)
     by_id = {n.pk: n for n in tree.nodes}
@@ -122,18 +128,23 @@ def node_context(plan: Plan, tenant: Tenant, year: int, node_id: int) -> dict | 
         if indicator.node_id != node.pk:
             continue
         result = selectors.indicator_progress(indicator, plan, year)
+        # Nothing after the fiscal year the planners publish: its actuals are not yet final.
+        result = dataclasses.replace(
+            result, actuals={y: a for y, a in result.actuals.items() if y <= year}
+        )
+        baseline_year = indicator.baseline_year
         years = sorted(
-            {y for y in plan.fiscal_years}
+            set(plan.fiscal_years)
             | set(result.targets)
             | set(result.actuals)
-            | ({indicator.baseline_year} if indicator.baseline_year else set())
+            | ({baseline_year} if baseline_year is not None else set())
         )
         table = [
             {
                 "label": fiscal_year_label(y),
-                "baseline": indicator.baseline_value if y == indicator.baseline_year else None,
-                "target": result.targets.get(y),
-                "actual": result.actuals[y].value if y in result.actuals else None,
+                "baseline": _figure(indicator.baseline_value) if y == baseline_year else "",
+                "target": _figure(result.targets.get(y)),
+                "actual": _figure(result.actuals[y].value) if y in result.actuals else "",
             }
             for y in years
         ]

@@ -226,3 +226,29 @@ def test_query_count_is_bounded_on_the_benchmark_plan(
     assert time.perf_counter() - started < 30
     with django_assert_max_num_queries(8):  # cached: the tenant, the plan, the cache version
         assert anonymous.get(url(plan)).status_code == 200
+
+
+def test_actuals_after_the_published_year_are_not_shown(plan, anonymous):
+    indicator = plan.indicators.filter(metric_key="").first()
+    with tenant_context(plan.tenant_id):
+        services.actual_record(actor=SYSTEM, indicator=indicator, fiscal_year=2025, value="7777777")
+    publish(plan, public_year=2024)
+    page = anonymous.get(f"{url(plan)}nodes/{indicator.node_id}/").content.decode()
+    assert "7,777,777" not in page and "7777777" not in page
+    publish(plan, public_year=2025)
+    page = anonymous.get(f"{url(plan)}nodes/{indicator.node_id}/").content.decode()
+    assert "7,777,777" in page
+
+
+def test_the_cached_page_follows_a_review(plan, anonymous, django_capture_on_commit_callbacks):
+    draft = Evaluation.objects.filter(node__plan=plan, status=EvaluationStatus.DRAFT).first()
+    publish(plan, public_year=draft.fiscal_year)
+    before = anonymous.get(url(plan)).content.decode()
+    reviewer = Actor(
+        user_id=None, username="reviewer-x", tenant_id=plan.tenant_id, membership_id=None,
+        role=Role.SYSTEM_ADMIN,
+    )  # fmt: skip
+    with tenant_context(plan.tenant_id), django_capture_on_commit_callbacks(execute=True):
+        services.evaluation_advance(actor=reviewer, evaluation=draft)
+    after = anonymous.get(url(plan)).content.decode()
+    assert before.count('class="badge grade"') + 1 == after.count('class="badge grade"')
