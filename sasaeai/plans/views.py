@@ -122,7 +122,8 @@ def plan_detail(request, plan_id: int):
         "rows": rows, "total": result.total, "filtering": filtering, "matched_count": len(matched),
         "statuses": Status, "grade_scale": plan.grade_scale,
         "publication_form": _publication_form(plan) if policy.can(request.actor, "plans.manage_plan") else None,
-        "public_url": reverse("public_progress:plan", args=[plan.tenant.code, plan.code]),
+        "public_url": reverse("public_progress:plan", args=[plan.tenant.code, plan.code])
+        if plan.public_progress else "",
     })  # fmt: skip
 
 
