@@ -77,3 +77,28 @@ def plan_document(*, nodes: int = 2000, indicators: int = 500, seed: int = 7) ->
                  "period": {"start": START, "end": START + YEARS - 1}},
         "levels": levels, "actors": actors, "grades": DEFAULT_GRADES, "nodes": tree,
     }  # fmt: skip
+
+
+def public_progress_benchmarks(*, actor, plan_id: int, anonymous, get, timed, repeat: int):
+    """The public progress page of the generated plan (/progress/<tenant code>/bench-plan/),
+    without login: rendered afresh (cache emptied before each request) and from the cache."""
+    from django.core.cache import cache
+
+    from sasaeai.core.tenancy import tenant_context
+    from sasaeai.plans import services
+    from sasaeai.plans.models import Plan
+
+    with tenant_context(actor.tenant_id):
+        plan = Plan.objects.select_related("tenant").get(pk=plan_id)
+        services.plan_publication_set(actor=actor, plan=plan, public_progress=True)
+    url = f"/progress/{plan.tenant.code}/{plan.code}/"
+    fetch = get(anonymous, url)
+
+    def uncached():
+        cache.clear()
+        fetch()
+
+    return [
+        ("plans: public progress page, 2,000 nodes, uncached (GET /progress/C/P/)", timed(uncached, repeat)),
+        ("plans: public progress page, 2,000 nodes, cached", timed(fetch, repeat)),
+    ]  # fmt: skip

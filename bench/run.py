@@ -87,7 +87,7 @@ def main(argv=None):
             return request
 
         baseline = timed(get(anonymous, "/bench/baseline/"), args.repeat)
-        plan_results = plan_benchmarks(admin, client, get, max(3, args.repeat // 10))
+        plan_results = plan_benchmarks(admin, client, get, max(3, args.repeat // 10), anonymous)
         from bench.resources import resource_benchmarks
 
         resource_results = resource_benchmarks(get, anonymous, timed, args.repeat)
@@ -124,13 +124,13 @@ def main(argv=None):
     return 0
 
 
-def plan_benchmarks(admin, client, get, repeat: int) -> list[tuple[str, float]]:
+def plan_benchmarks(admin, client, get, repeat: int, anonymous=None) -> list[tuple[str, float]]:
     """Importing the four seed plans, and a generated plan of 2,000 nodes and 500 indicators
     over 10 fiscal years: its import, dashboard, tree and committee report (PDF, Excel)."""
     from pathlib import Path
 
     from bench.jobs import report_job_benchmarks
-    from bench.plans import plan_document
+    from bench.plans import plan_document, public_progress_benchmarks
     from sasaeai.accounts.policy import Actor
     from sasaeai.core.tenancy import tenant_context
     from sasaeai.plans import planfile, services
@@ -163,7 +163,9 @@ def plan_benchmarks(admin, client, get, repeat: int) -> list[tuple[str, float]]:
         ("plans: import a 2,000-node, 500-indicator plan", import_time),
         ("plans: dashboard of that plan (GET /plans/N/dashboard/)", timed(get(client, f"{url}/dashboard/?year=2030"), repeat)),
         ("plans: tree of that plan (GET /plans/N/)", timed(get(client, f"{url}/?year=2030"), repeat)),
-    ] + report_job_benchmarks(client, url, timed, repeat)  # fmt: skip
+    ] + public_progress_benchmarks(
+        actor=actor, plan_id=plan_id, anonymous=anonymous or client, get=get, timed=timed, repeat=repeat
+    ) + report_job_benchmarks(client, url, timed, repeat)  # fmt: skip
 
 
 if __name__ == "__main__":

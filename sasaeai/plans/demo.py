@@ -4,6 +4,7 @@ the fiscal years already past. Every demo figure is marked as demo data."""
 from decimal import Decimal
 from pathlib import Path
 
+from django.db.models import Max
 from django.utils import timezone
 
 from sasaeai.accounts.policy import Actor
@@ -19,6 +20,8 @@ SEED_PLANS = {
     "112089": ["tokorozawa-community-welfare-4.yaml"],
     "112178": ["konosu-joint-4.yaml"],
 }
+# Cities whose demo plan publishes its progress (/progress/<code>/).
+PUBLISHED = {"112089"}
 # Demo configuration, not part of the seed text: one indicator that measures itself.
 METRIC_BINDINGS = {
     "民生委員・児童委員の充足率": "accounts.commissioner_district_coverage",
@@ -52,6 +55,15 @@ def load_plans(tenants: dict) -> None:
                     indicator.save(update_fields=["metric_key"])
                 if bound:
                     services.metric_actuals_refresh(actor=actor, plan=plan)
+                if code in PUBLISHED:
+                    # The last past year's evaluations are drafts: show the year before, whose
+                    # evaluations are locked, so the public page has grades to show.
+                    locked = Evaluation.objects.filter(
+                        node__plan=plan, status=EvaluationStatus.LOCKED
+                    ).aggregate(year=Max("fiscal_year"))["year"]
+                    services.plan_publication_set(
+                        actor=actor, plan=plan, public_progress=True, public_year=locked
+                    )
 
 
 def add_demo_progress(plan: Plan, today=None) -> None:

@@ -23,6 +23,14 @@ def metric_label(key: str) -> str:
         return key
 
 
+class PublicEvaluations(models.TextChoices):
+    """Which of the committee's evaluations a published plan shows; drafts never."""
+
+    REVIEWED = "reviewed", _("reviewed and locked evaluations")
+    LOCKED = "locked", _("locked evaluations only")
+    NONE = "none", _("no evaluations")
+
+
 class PlanKind(models.TextChoices):
     COMMUNITY_WELFARE_PLAN = "community_welfare_plan", _("community welfare plan")
     COUNCIL_ACTIVITY_PLAN = "council_activity_plan", _("council activity plan")
@@ -87,6 +95,20 @@ class Plan(TenantScoped):
     grades = models.JSONField(_("evaluation scale"), default=list, blank=True)
     is_demo = models.BooleanField(_("demo data"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Public progress pages (/progress/<tenant code>/<plan code>/): off until a planner turns
+    # them on; the fiscal year shown (blank: the latest with actuals) and which evaluations.
+    public_progress = models.BooleanField(_("publish progress"), default=False)
+    public_year = models.PositiveSmallIntegerField(
+        _("fiscal year shown publicly"), null=True, blank=True
+    )
+    public_evaluations = models.CharField(
+        _("evaluations shown publicly"),
+        max_length=20,
+        choices=PublicEvaluations.choices,
+        default=PublicEvaluations.REVIEWED,
+    )
+
+    policy_public_field = "public_progress"  # accounts.policy.public_scope
 
     class Meta:
         ordering = ["start_year", "code"]
@@ -108,6 +130,15 @@ class Plan(TenantScoped):
             raise ValidationError({"fiscal_year": gettext(
                 "Fiscal year %(year)s is outside the plan's period (%(start)s–%(end)s)")
                 % {"year": fiscal_year, "start": self.start_year, "end": self.end_year}})  # fmt: skip
+
+    @property
+    def public_evaluation_statuses(self) -> tuple[str, ...]:
+        """Statuses of the evaluations the public pages show: never a draft."""
+        if self.public_evaluations == PublicEvaluations.LOCKED:
+            return (EvaluationStatus.LOCKED,)
+        if self.public_evaluations == PublicEvaluations.NONE:
+            return ()
+        return (EvaluationStatus.REVIEWED, EvaluationStatus.LOCKED)
 
     @property
     def grade_scale(self) -> list[dict]:

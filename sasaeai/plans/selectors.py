@@ -103,8 +103,13 @@ def _by(rows, parent_field: str):
     return ((getattr(row, parent_field), row) for row in rows)
 
 
-def plan_tree(plan: Plan, *, details: bool = True) -> Tree:
-    """The whole plan in a fixed number of queries (nine), whatever its size."""
+def plan_tree(
+    plan: Plan, *, details: bool = True, evaluation_statuses: tuple[str, ...] | None = None
+) -> Tree:
+    """The whole plan in a fixed number of queries (nine), whatever its size.
+
+    `evaluation_statuses` keeps only evaluations in those statuses (the public pages: never a
+    draft); None keeps them all."""
     nodes = list(PlanNode.objects.filter(plan=plan).select_related("level").order_by("position"))
     if details:
         by_id = {node.pk: node for node in nodes}
@@ -116,6 +121,8 @@ def plan_tree(plan: Plan, *, details: bool = True) -> Tree:
             .order_by("node_id", "actor__order", "order")
         )
         evaluations = Evaluation.objects.filter(**of_plan).order_by("node_id", "fiscal_year")
+        if evaluation_statuses is not None:
+            evaluations = evaluations.filter(status__in=evaluation_statuses)
         links = PlanNode.links.through.objects.filter(from_plannode__plan=plan).order_by("pk")
         _attach(nodes, "sections", _by(sections, "node_id"))
         _attach(nodes, "role_statements", _by(statements, "node_id"))

@@ -27,14 +27,19 @@ from sasaeai.plans.models import (
     PlanActor,
     PlanLevel,
     PlanNode,
+    PublicEvaluations,
     RoleStatement,
 )
+from sasaeai.plans.public import public_progress_changed
 
 PLAN_FIELDS = (
     "title", "short_title", "kind", "owners", "embedded_plans", "review_points",
     "evaluation_cadence_years", "vision", "vision_text", "slogan", "source",
     "priority_label", "priority_mark", "section_headings",
 )  # fmt: skip
+
+
+PUBLICATION_FIELDS = ("public_progress", "public_year", "public_evaluations")
 
 
 def _section_fields(raw: object) -> dict:
@@ -70,8 +75,12 @@ def plan_import(*, actor: Actor, tenant_id: int, document: dict, replace: bool =
                 )
             ]
         )
+    publication = {}
     if existing:
+        # A replaced plan stays published (or not) as the planners left it.
+        publication = {name: getattr(existing, name) for name in PUBLICATION_FIELDS}
         audit_object(actor, Action.DELETE, existing, detail={"reason": "replaced by import"})
+        public_progress_changed(existing.pk)
         existing.delete()
 
     plan = Plan(
@@ -83,6 +92,7 @@ def plan_import(*, actor: Actor, tenant_id: int, document: dict, replace: bool =
         grades=document.get("grades", []),
         is_demo=info.get("demo", False),
         **{name: info[name] for name in PLAN_FIELDS if name in info},
+        **publication,
     )
     plan.full_clean()
     plan.save()
@@ -264,6 +274,7 @@ def actual_record(
             "value": str(parsed.number),
         },
     )
+    public_progress_changed(indicator.plan_id)
     return actual
 
 
@@ -310,6 +321,8 @@ def metric_actuals_refresh(*, actor: Actor, plan: Plan, today=None) -> int:
         audit_object(actor, Action.CREATE if created else Action.UPDATE, actual,
                      detail={"indicator": indicator.ref, "fiscal_year": year, "metric": metric.key})  # fmt: skip
         count += 1
+    if count:
+        public_progress_changed(plan.pk)
     return count
 
 
@@ -385,6 +398,7 @@ def evaluation_save(
     )
     if needs_review:
         events.publish("plans.evaluation_to_review", node.tenant_id, _reviewer_ids(node.tenant_id), reverse("plans:evaluation_edit", args=[node.plan_id, node.pk, fiscal_year]), "evaluation", evaluation.pk, actor_id=actor.user_id)  # fmt: skip
+    public_progress_changed(evaluation.node.plan_id)
     return evaluation
 
 
@@ -413,6 +427,7 @@ def evaluation_advance(*, actor: Actor, evaluation: Evaluation) -> Evaluation:
     evaluation.status = _NEXT_STATUS[EvaluationStatus(evaluation.status)]
     evaluation.save()
     audit_object(actor, Action.UPDATE, evaluation, detail={"status": evaluation.status})
+    public_progress_changed(evaluation.node.plan_id)
     return evaluation
 
 
@@ -426,6 +441,7 @@ def evaluation_reopen(*, actor: Actor, evaluation: Evaluation, reason: str) -> E
     evaluation.locked_by = evaluation.reviewed_by = ""
     evaluation.save()
     audit_object(actor, Action.UPDATE, evaluation, detail={"status": "reopened", "reason": reason})
+    public_progress_changed(evaluation.node.plan_id)
     return evaluation
 
 
@@ -481,4 +497,34 @@ def node_update(*, actor: Actor, node: PlanNode, **changes) -> PlanNode:
             },
         },
     )
+    public_progress_changed(node.plan_id)
     return node
+
+
+# --- public progress --------------------------------------------------------------------
+
+
+@transaction.atomic
+def plan_publication_set(
+    *,
+    actor: Actor,
+    plan: Plan,
+    public_progress: bool,
+    public_year: int | None = None,
+    public_evaluations: str = PublicEvaluations.REVIEWED,
+) -> Plan:
+    """Publish (or withdraw) a plan's progress at /progress/<tenant code>/<plan code>/: the
+    fiscal year shown (None: the latest with actuals) and which evaluations (never drafts).
+    Pages and the API check `plans.manage_plan` before calling."""
+    if public_year is not None:
+        plan.check_fiscal_year(public_year)
+    before = {name: getattr(plan, name) for name in PUBLICATION_FIELDS}
+    plan.public_progress, plan.public_year = public_progress, public_year
+    plan.public_evaluations = public_evaluations
+    plan.full_clean()
+    plan.save(update_fields=list(PUBLICATION_FIELDS))
+    audit_object(actor, Action.UPDATE, plan, detail={"publication": {
+        name: {"from": before[name], "to": getattr(plan, name)} for name in PUBLICATION_FIELDS
+        if before[name] != getattr(plan, name)}})  # fmt: skip
+    public_progress_changed(plan.pk)
+    return plan

@@ -8,6 +8,7 @@ urlpatterns = [
     path("import/", views.plan_import, name="plan_import"),
     path("compare/", views.compare, name="compare"),
     path("<int:plan_id>/", views.plan_detail, name="plan_detail"),
+    path("<int:plan_id>/publication/", views.plan_publication, name="plan_publication"),
     path("<int:plan_id>/dashboard/", views.dashboard, name="dashboard"),
     path("<int:plan_id>/report.<str:fmt>", views.report_download, name="report_download"),
     path("<int:plan_id>/export.<str:fmt>", views.plan_export, name="plan_export"),

@@ -21,7 +21,15 @@ from sasaeai.core.fiscal import fiscal_year_label
 from sasaeai.core.tenancy import tenant_context
 from sasaeai.plans import charts, planfile, selectors, services, workbook
 from sasaeai.plans.commands import read_plan_file
-from sasaeai.plans.models import Evaluation, EvaluationStatus, Indicator, NodeTheme, Plan, PlanNode
+from sasaeai.plans.models import (
+    Evaluation,
+    EvaluationStatus,
+    Indicator,
+    NodeTheme,
+    Plan,
+    PlanNode,
+    PublicEvaluations,
+)
 from sasaeai.plans.progress import Status
 
 
@@ -113,7 +121,47 @@ def plan_detail(request, plan_id: int):
         "plan": plan, "year": year, "year_label": fiscal_year_label(year), "form": form,
         "rows": rows, "total": result.total, "filtering": filtering, "matched_count": len(matched),
         "statuses": Status, "grade_scale": plan.grade_scale,
+        "publication_form": _publication_form(plan) if policy.can(request.actor, "plans.manage_plan") else None,
+        "public_url": reverse("public_progress:plan", args=[plan.tenant.code, plan.code])
+        if plan.public_progress else "",
     })  # fmt: skip
+
+
+class PublicationForm(forms.Form):
+    public_progress = forms.BooleanField(label=gettext_lazy("Publish progress"), required=False)
+    public_year = forms.TypedChoiceField(
+        label=gettext_lazy("Fiscal year shown"), coerce=int, required=False, empty_value=None
+    )
+    public_evaluations = forms.ChoiceField(
+        label=gettext_lazy("Evaluations shown"), choices=PublicEvaluations.choices
+    )
+
+    def __init__(self, *args, plan: Plan, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["public_year"].choices = [("", _("Latest with actuals"))] + _years(plan)
+
+
+def _publication_form(plan: Plan, data=None) -> PublicationForm:
+    initial = {"public_progress": plan.public_progress, "public_year": plan.public_year,
+               "public_evaluations": plan.public_evaluations}  # fmt: skip
+    return PublicationForm(data, plan=plan, initial=initial)
+
+
+@require_POST
+def plan_publication(request, plan_id: int):
+    """Publish (or withdraw) the plan's progress page; planners only."""
+    plan = _plan(request, plan_id, "plans.manage_plan")
+    form = _publication_form(plan, request.POST)
+    if form.is_valid():
+        try:
+            services.plan_publication_set(actor=request.actor, plan=plan, **form.cleaned_data)
+        except ValidationError as error:
+            messages.error(request, "; ".join(error.messages))
+        else:
+            messages.success(request, _("The publication of the plan's progress was saved."))
+    else:
+        messages.error(request, _("The publication settings could not be read."))
+    return redirect("plans:plan_detail", plan_id=plan.pk)
 
 
 def node_detail(request, plan_id: int, node_id: int):
