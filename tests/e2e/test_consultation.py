@@ -104,7 +104,10 @@ def _metric(key: str, tenant: Tenant, year: int) -> int:
 
 def _switch_user(page, base: str, username: str) -> None:
     """Sign out (a fresh session) and in as another user. A one-time code is refused twice
-    in the same 30 s step, so a quick second sign-in of the same user waits for the next."""
+    in the same 30 s step, so a quick second sign-in of the same user waits for the next.
+    The page is left first: a request still in flight (the bell) would set the old session's
+    cookie again after the cookies are cleared."""
+    page.goto("about:blank")
     page.context.clear_cookies()
     device = TOTPDevice.objects.get(user__username=username)
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
