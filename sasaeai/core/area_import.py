@@ -160,6 +160,15 @@ class Row:
     parent_row: int | None = None  # the number of the row in this file that is the parent
     changes: list[str] = field(default_factory=list)
 
+    @classmethod
+    def from_values(cls, number: int, values: dict[str, str], boundary: dict | None) -> Row:
+        """A row from the columns or properties the file names (code, name, kind …)."""
+        return cls(
+            number=number, kind=values.get("kind", ""), code=values.get("code", ""),
+            name=values.get("name", ""), name_kana=values.get("name_kana", ""),
+            parent=values.get("parent", ""), boundary=boundary,
+        )  # fmt: skip
+
 
 @dataclass
 class AreaImportPreview:
@@ -319,17 +328,7 @@ def _read_geojson(data: bytes, options: Options) -> AreaImportPreview:
                 None,
                 _("These properties are not imported: %(names)s") % {"names": ", ".join(extra)},
             )
-        preview.rows.append(
-            Row(
-                number=number,
-                kind=values.get("kind", ""),
-                code=values.get("code", ""),
-                name=values.get("name", ""),
-                name_kana=values.get("name_kana", ""),
-                parent=values.get("parent", ""),
-                boundary=geometry if geometry else None,
-            )
-        )
+        preview.rows.append(Row.from_values(number, values, geometry if geometry else None))
     return preview
 
 
@@ -384,17 +383,7 @@ def _read_csv(data: bytes, options: Options) -> AreaImportPreview:
                 boundary = _parse_geometry_text(preview, number, values["geometry"])
                 if boundary is False:
                     continue
-            preview.rows.append(
-                Row(
-                    number=number,
-                    kind=values.get("kind", ""),
-                    code=values.get("code", ""),
-                    name=values.get("name", ""),
-                    name_kana=values.get("name_kana", ""),
-                    parent=values.get("parent", ""),
-                    boundary=boundary,
-                )
-            )
+            preview.rows.append(Row.from_values(number, values, boundary))
     except csv.Error as error:
         preview.error(line + 1, _("The CSV cannot be read here: %(error)s") % {"error": error})
     return preview
@@ -525,17 +514,7 @@ def _read_shapefile(parts: Mapping[str, bytes], options: Options) -> AreaImportP
                     for k, v in properties.items()
                     if HEADER_FIELD.get(k.lower())
                 }
-                preview.rows.append(
-                    Row(
-                        number=number,
-                        kind=values.get("kind", ""),
-                        code=values.get("code", ""),
-                        name=values.get("name", ""),
-                        name_kana=values.get("name_kana", ""),
-                        parent=values.get("parent", ""),
-                        boundary=geometry,
-                    )
-                )
+                preview.rows.append(Row.from_values(number, values, geometry))
     except (shapefile.ShapefileException, ValueError, OSError, IndexError, TypeError) as error:
         preview.error(None, _("The shapefile cannot be read: %(error)s") % {"error": error})
     return preview
