@@ -2,6 +2,11 @@
 
 A metric is a function of (tenant_id, fiscal_year) returning a number. Modules never import
 each other's models; they meet here through keys such as "core.area_count".
+
+Some figures exist once per thing a tenant defines (subscribers of each mail topic, the share of
+satisfied answers of each bound survey question): a module registers a *family* once, and the
+key names one member of it, "<family key>:<parameter>", e.g. "subscriptions.subscribers:hotmail".
+`options(tenant_id)` lists the parameters a tenant has, for people choosing a binding.
 """
 
 from collections.abc import Callable
@@ -20,7 +25,19 @@ class Metric:
     source: str  # the module that publishes it
 
 
+@dataclass(frozen=True)
+class MetricFamily:
+    key: str
+    label: str | Promise
+    unit: str | Promise
+    compute: Callable[[int, int, str], float | int | None]  # (tenant_id, fiscal_year, parameter)
+    options: Callable[[int], list[tuple[str, str]]]  # tenant_id → [(parameter, label)]
+    source: str
+
+
 _metrics: dict[str, Metric] = {}
+_families: dict[str, MetricFamily] = {}
+SEPARATOR = ":"
 
 
 def register(metric: Metric) -> None:
@@ -29,16 +46,51 @@ def register(metric: Metric) -> None:
     _metrics[metric.key] = metric
 
 
+def register_family(family: MetricFamily) -> None:
+    if SEPARATOR in family.key:
+        raise ValueError(f"A metric family key has no {SEPARATOR!r}: {family.key}")
+    if family.key in _families and _families[family.key] != family:
+        raise ValueError(f"Metric family {family.key} is already registered by another module")
+    _families[family.key] = family
+
+
 def get(key: str) -> Metric:
-    return _metrics[key]
+    """The metric of `key`; for "<family>:<parameter>", the family's figure for that parameter.
+
+    Raises KeyError for a key nobody publishes (or a family key without its parameter)."""
+    if key in _metrics:
+        return _metrics[key]
+    family_key, sep, parameter = key.partition(SEPARATOR)
+    if not sep or not parameter or family_key not in _families:
+        raise KeyError(key)
+    family = _families[family_key]
+    return Metric(
+        key=key,
+        label=f"{family.label}（{parameter}）",
+        unit=family.unit,
+        compute=lambda tenant_id, fiscal_year: family.compute(tenant_id, fiscal_year, parameter),
+        source=family.source,
+    )
+
+
+def is_published(key: str) -> bool:
+    try:
+        get(key)
+    except KeyError:
+        return False
+    return True
 
 
 def all_metrics() -> list[Metric]:
     return sorted(_metrics.values(), key=lambda m: m.key)
 
 
+def all_families() -> list[MetricFamily]:
+    return sorted(_families.values(), key=lambda f: f.key)
+
+
 def compute(key: str, *, tenant_id: int, fiscal_year: int) -> float | int | None:
-    return _metrics[key].compute(tenant_id, fiscal_year)
+    return get(key).compute(tenant_id, fiscal_year)
 
 
 def register_core_metrics() -> None:

@@ -351,7 +351,7 @@ def check_meaning(doc: dict, locate: Locate) -> list[Problem]:
     seen_refs: dict[str, DocPath] = {}
     all_refs = set(refs.values())
     indicator_refs: set[str] = set()
-    published = {m.key for m in metrics.all_metrics()}
+    published = metrics.is_published
 
     for node, path, parent in walk_nodes(doc["nodes"]):
         level = levels.get(node["level"])
@@ -448,7 +448,7 @@ def _check_indicator(indicator, where, locate, check_year, published) -> list[Pr
     for year, actual in indicator.get("actuals", {}).items():
         check_year((*where, "actuals", year), year)
         check_value((*where, "actuals", year, "value"), actual["value"])
-    if indicator.get("metric") and indicator["metric"] not in published:
+    if indicator.get("metric") and not published(indicator["metric"]):
         problems.append(
             Problem(
                 locate((*where, "metric")),
