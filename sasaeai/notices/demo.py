@@ -1,7 +1,7 @@
 """Demo notices for 所沢市: reading dictionary entries, one published notice, one draft."""
 
-from sasaeai.accounts.policy import Actor
 from sasaeai.accounts.models import Role
+from sasaeai.accounts.policy import Actor
 from sasaeai.core.tenancy import tenant_context
 
 CITY = "112089"

@@ -37,7 +37,9 @@ class NoticeForm(forms.Form):
 
 
 class PublishForm(forms.Form):
-    site_only = forms.BooleanField(label=_("Publish on the website only (no e-mail)"), required=False)
+    site_only = forms.BooleanField(
+        label=_("Publish on the website only (no e-mail)"), required=False
+    )
 
 
 class ReadingEntryForm(forms.Form):

@@ -93,9 +93,7 @@ def analyse(text: str, dictionary: dict[str, str] | None = None) -> list[Segment
             by_first.setdefault(surface[0], []).append(surface)
     gap_start = index = 0
     while index < len(text):
-        match = next(
-            (s for s in by_first.get(text[index], ()) if text.startswith(s, index)), None
-        )
+        match = next((s for s in by_first.get(text[index], ()) if text.startswith(s, index)), None)
         if match is None:
             index += 1
             continue

@@ -36,9 +36,7 @@ def reading_entries_of(actor: policy.Actor) -> QuerySet[ReadingEntry]:
 
 
 def tenant_dictionary(tenant_id: int) -> dict[str, str]:
-    return dict(
-        ReadingEntry.objects.filter(tenant_id=tenant_id).values_list("surface", "reading")
-    )
+    return dict(ReadingEntry.objects.filter(tenant_id=tenant_id).values_list("surface", "reading"))
 
 
 def areas_of(tenant_id: int) -> QuerySet[Area]:

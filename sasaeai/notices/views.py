@@ -323,7 +323,9 @@ def dictionary_import(request):
             except ValidationError as error:
                 problems = error.messages
             else:
-                messages.success(request, _("Dictionary entries imported: %(count)s") % {"count": count})
+                messages.success(
+                    request, _("Dictionary entries imported: %(count)s") % {"count": count}
+                )
                 return redirect("notices:dictionary")
     else:
         problems = [m for errors in form.errors.values() for m in errors]
