@@ -13,6 +13,7 @@ from sasaeai.audit.models import Action
 from sasaeai.audit.services import audit_object
 from sasaeai.core import broadcasts
 from sasaeai.core.models import Area, Tenant
+from sasaeai.core.tenancy import tenant_context
 from sasaeai.notices import ruby, selectors
 from sasaeai.notices.models import (
     RUBY_FIELDS,
@@ -347,8 +348,10 @@ def reading_entries_import(*, actor: Actor, rows: list[tuple[str, str, str]]) ->
 def render_broadcast(tenant_id: int, object_id: int, language: str) -> broadcasts.Content:
     """The mail of a notice (core.broadcasts source "notices.notice"): English when asked for and
     written, Japanese otherwise."""
-    notice = Notice.objects.get(tenant_id=tenant_id, pk=object_id)
-    tenant = Tenant.objects.get(pk=tenant_id)
+    # The mailing job may call this outside any tenant: read in the notice's own tenant.
+    with tenant_context(tenant_id):
+        notice = Notice.objects.get(tenant_id=tenant_id, pk=object_id)
+        tenant = Tenant.objects.get(pk=tenant_id)
     path = f"/notices/{tenant.code}/{notice.pk}/"
     if language == "en" and notice.has_english:
         return broadcasts.Content(subject=notice.title_en, text=notice.body_en, path=path)

@@ -9,9 +9,9 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
 from sasaeai.accounts import policy
@@ -348,8 +348,17 @@ def public_page(view):
         with tenant_context(tenant.pk):
             return view(request, tenant, *args, **kwargs)
 
-    # Anonymous readers may keep the page a few minutes (signed-in pages stay no-store).
-    cached = cache_control(public=True, max_age=300)(wrapper)
+    @wraps(view)
+    def cached(request, *args, **kwargs):
+        response = wrapper(request, *args, **kwargs)
+        # Readers may keep the page a few minutes; shared caches too, unless it sets a cookie
+        # (the CSRF cookie of a first visit must not be handed to others). Signed-in pages are
+        # made no-store by the security middleware.
+        patch_cache_control(
+            response, max_age=300, **{"private" if response.cookies else "public": True}
+        )
+        return response
+
     return login_not_required(two_factor_exempt(tenant_choice_exempt(cached)))
 
 

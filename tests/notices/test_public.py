@@ -39,7 +39,7 @@ def test_the_detail_is_plain_by_default_and_ruby_on_request(published, client):
     plain = client.get(url)
     assert plain.status_code == 200 and "<ruby>" not in plain.content.decode()
     assert 'data-testid="ruby-toggle"' in plain.content.decode()
-    assert "public" in plain["Cache-Control"]
+    assert "max-age=300" in plain["Cache-Control"]
     with_ruby = client.get(url + "?ruby=1").content.decode()
     assert "<ruby>越<rt>こ</rt></ruby>し" in with_ruby
     assert "<ruby>民生委員<rt>みんせいいいん</rt></ruby>" in with_ruby
