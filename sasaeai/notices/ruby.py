@@ -29,8 +29,9 @@ DOUBT = {ANALYSER: 0, DICTIONARY: 0, CHECK: 1, UNKNOWN: 2}
 
 READING = re.compile(r"^[ぁ-ゖー]+$")
 _KANJI_EXTRA = "々〆ヶヵ"
-_tokenizer_lock = threading.Lock()
-_tokenizer = []
+_dictionary_lock = threading.Lock()
+_dictionary: list = []
+_per_thread = threading.local()
 
 
 def is_kanji(char: str) -> bool:
@@ -64,17 +65,23 @@ class Segment:
 
 
 def tokenizer():
-    """SudachiPy's tokenizer with the core dictionary, created once per process."""
-    if not _tokenizer:
-        with _tokenizer_lock:
-            if not _tokenizer:
+    """SudachiPy's tokenizer with the core dictionary. The dictionary (the costly part) is loaded
+    once per process, lazily; each thread gets its own tokenizer from it, as a tokenizer keeps
+    state while it works."""
+    found = getattr(_per_thread, "tokenizer", None)
+    if found is not None:
+        return found
+    if not _dictionary:
+        with _dictionary_lock:
+            if not _dictionary:
                 from sudachipy import Dictionary
 
-                with warnings.catch_warnings():
-                    # create() is the documented call; newer versions prefer tokenizer().
-                    warnings.simplefilter("ignore", DeprecationWarning)
-                    _tokenizer.append(Dictionary(dict="core").create())
-    return _tokenizer[0]
+                _dictionary.append(Dictionary(dict="core"))
+    with warnings.catch_warnings():
+        # create() is the documented call; newer versions prefer tokenizer().
+        warnings.simplefilter("ignore", DeprecationWarning)
+        _per_thread.tokenizer = _dictionary[0].create()
+    return _per_thread.tokenizer
 
 
 def _mode():

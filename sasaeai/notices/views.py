@@ -312,11 +312,13 @@ def dictionary_import(request):
         except CsvEncodingError as error:
             problems = [str(error)]
         else:
-            rows = []
+            rows, first = [], True
             for record in csv.reader(io.StringIO(text, newline="")):
                 cells = [c.strip() for c in record] + ["", "", ""]
-                if not any(cells[:2]) or (not rows and not ruby.has_kanji(cells[0])):
+                if not any(cells[:2]) or (first and _is_header(cells)):
+                    first = False
                     continue  # blank lines; a header row
+                first = False
                 rows.append((cells[0], cells[1], cells[2]))
             try:
                 count = services.reading_entries_import(actor=actor, rows=rows)
@@ -332,6 +334,13 @@ def dictionary_import(request):
     for problem in problems:
         messages.error(request, problem)
     return redirect("notices:dictionary")
+
+
+DICTIONARY_HEADERS = {"表記", "よみ", "読み", "ふりがな", "surface", "reading", "written form"}
+
+
+def _is_header(cells: list[str]) -> bool:
+    return cells[0].lower() in DICTIONARY_HEADERS or cells[1].lower() in DICTIONARY_HEADERS
 
 
 # Public pages -------------------------------------------------------------------------------

@@ -151,6 +151,7 @@ def test_the_dictionary_page_adds_edits_imports_and_deletes(world, client):
     upload.name = "dictionary.csv"
     client.post("/notices/dictionary/import/", {"file": upload})
     assert ReadingEntry.objects.get(surface="小手指").reading == "こてさし"
+    assert not ReadingEntry.objects.filter(surface="表記").exists()  # the header row
     client.post(f"/notices/dictionary/{entry.pk}/delete/")
     assert not ReadingEntry.objects.filter(pk=entry.pk).exists()
 
@@ -177,3 +178,28 @@ def test_the_api_lists_the_tenants_notices_for_staff_only(world, staff, staff_b,
     assert client.get(f"/api/v1/notices/{mine.pk}").json()["readings_approved"] is False
     commissioner = world.client_for(world.user(Role.WELFARE_COMMISSIONER))
     assert commissioner.get("/api/v1/notices").status_code == 403
+
+
+def test_the_list_pages_read_a_fixed_number_of_queries(
+    world, client, staff, no_channel, django_assert_max_num_queries
+):
+    from django.test import Client
+
+    from sasaeai.notices import services
+
+    def publish_one(title):
+        notice = approve(staff, make_notice(staff, title=title))
+        services.notice_publish(actor=staff, notice=notice)
+
+    publish_one("一つ目")
+    with django_assert_max_num_queries(40) as few:
+        client.get("/notices/")
+    public = Client()
+    with django_assert_max_num_queries(20) as few_public:
+        public.get("/notices/112097/")
+    for number in range(6):
+        publish_one(f"知らせ{number}")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get("/notices/")
+    with django_assert_max_num_queries(len(few_public.captured_queries)):
+        public.get("/notices/112097/")

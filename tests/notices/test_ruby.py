@@ -88,3 +88,21 @@ def test_the_html_has_ruby_over_kanji_only():
 
 def test_katakana_readings_become_hiragana():
     assert ruby.to_hiragana("トコロザワ") == "ところざわ"
+
+
+def test_each_thread_gets_its_own_tokenizer_from_one_dictionary():
+    import threading
+
+    found = {}
+
+    def work(name):
+        found[name] = (ruby.tokenizer(), words_of("小手指")["小手指"])
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert found["a"][1] == found["b"][1] == ("こてさし", CHECK)
+    assert found["a"][0] is not found["b"][0]
+    assert len(ruby._dictionary) == 1
