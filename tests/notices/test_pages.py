@@ -203,3 +203,22 @@ def test_the_list_pages_read_a_fixed_number_of_queries(
         client.get("/notices/")
     with django_assert_max_num_queries(len(few_public.captured_queries)):
         public.get("/notices/112097/")
+
+
+def test_the_api_answers_404_in_the_error_shape_for_another_tenants_notice(
+    world, staff_b, no_channel
+):
+    other = make_notice(staff_b)
+    client = world.client_for(world.user(Role.MUNICIPAL_STAFF))
+    response = client.get(f"/api/v1/notices/{other.pk}")
+    assert response.status_code == 404 and "error" in response.json()
+
+
+def test_without_a_mailing_module_the_page_says_the_notice_goes_to_the_website_only(
+    world, client, staff, no_channel
+):
+    notice = approve(staff, make_notice(staff))
+    html = client.get(f"/notices/manage/{notice.pk}/").content.decode()
+    assert 'data-testid="site-only"' not in html and 'data-testid="publish-notice"' in html
+    response = client.post(f"/notices/manage/{notice.pk}/publish/", follow=True)
+    assert "メール配信は使えません" in response.content.decode()
