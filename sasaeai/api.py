@@ -289,6 +289,7 @@ def _register_routers() -> None:
     from sasaeai.consultation.api import router as consultation_router
     from sasaeai.core.api import router as core_router
     from sasaeai.jobs.api import router as jobs_router
+    from sasaeai.notices.api import router as notices_router
     from sasaeai.notifications.api import router as notifications_router
     from sasaeai.plans.api import router as plans_router
     from sasaeai.resources.api import router as resources_router
@@ -301,6 +302,7 @@ def _register_routers() -> None:
     _mount("/consultation", consultation_router)
     _mount("/jobs", jobs_router)
     _mount("/notifications", notifications_router)
+    _mount("/notices", notices_router)
 
 
 _register_routers()
