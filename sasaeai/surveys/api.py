@@ -119,11 +119,13 @@ def survey_results(request, survey_id: int, by: int | None = None):
         breakdown = next((q for q in selectors.breakdown_questions(survey) if q.order == by), None)
         if breakdown is None:
             raise Http404
-        for result in results:
-            question = result.question
-            if question.kind not in CHOICE_KINDS or question.pk == breakdown.pk:
-                continue
-            table = selectors.crosstab(survey, question, breakdown)
+        crossed = [
+            r.question
+            for r in results
+            if r.question.kind in CHOICE_KINDS and r.question.pk != breakdown.pk
+        ]
+        for table in selectors.crosstabs(survey, crossed, breakdown):
+            question = table.question
             crosstabs.append(
                 CrosstabOut(
                     order=question.order,

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import Count, F, QuerySet
 from django.http import Http404
 
 from sasaeai.accounts import policy
@@ -131,33 +131,68 @@ class Crosstab:
 
 
 def crosstab(survey: Survey, question: Question, by: Question) -> Crosstab:
-    """`question`'s answers per group of the breakdown question `by`.
+    return crosstabs(survey, [question], by)[0]
+
+
+def crosstabs(survey: Survey, questions: list[Question], by: Question) -> list[Crosstab]:
+    """Each question's answers per group of the breakdown question `by`.
 
     A group with fewer than SMALL_GROUP respondents is hidden whole (its total and every cell).
     Hiding one group alone would not protect it: the overall results minus the groups shown
     give it back. So when groups are hidden, further groups (smallest first) are hidden too,
     until at least two are and together they hold at least SMALL_GROUP respondents.
     """
-    if not by.is_breakdown or by.survey_id != survey.pk or question.survey_id != survey.pk:
+    if not by.is_breakdown or by.survey_id != survey.pk:
         raise Http404
-    group_of = Subquery(
-        Answer.objects.filter(response_id=OuterRef("response_id"), question=by).values(
-            "choice_key"
-        )[:1]
-    )
-    answers = Answer.objects.filter(question=question).annotate(group=group_of)
-    cells: dict[tuple[str, str], int] = {}
+    if any(q.survey_id != survey.pk for q in questions):
+        raise Http404
+    # One join on the respondent's answer to `by` (the unique index on response, question
+    # leads it), for all questions at once; those who left `by` blank are what the overall
+    # counts leave over.
+    answers = Answer.objects.filter(question__in=[q.pk for q in questions])
+    grouped = answers.filter(response__answers__question=by)
+    group = F("response__answers__choice_key")
+    cells: dict[tuple[int, str, str], int] = {}
     for row in (
-        answers.exclude(choice_key="")
-        .values("group", "choice_key")
+        grouped.exclude(choice_key="")
+        .values("question_id", "choice_key", g=group)
         .annotate(n=Count("id"))
         .order_by()
     ):
-        cells[(row["group"] or NO_ANSWER, row["choice_key"])] = row["n"]
-    totals: dict[str, int] = {}
-    for row in answers.values("group").annotate(n=Count("response_id", distinct=True)).order_by():
-        key = row["group"] or NO_ANSWER
-        totals[key] = totals.get(key, 0) + row["n"]
+        cells[(row["question_id"], row["g"], row["choice_key"])] = row["n"]
+    totals: dict[int, dict[str, int]] = {q.pk: {} for q in questions}
+    for row in (
+        grouped.values("question_id", g=group)
+        .annotate(n=Count("response_id", distinct=True))
+        .order_by()
+    ):
+        totals[row["question_id"]][row["g"]] = row["n"]
+    respondents = dict(
+        answers.values("question_id").annotate(n=Count("response_id", distinct=True)).order_by()
+        .values_list("question_id", "n")
+    )  # fmt: skip
+    overall: dict[tuple[int, str], int] = {
+        (row["question_id"], row["choice_key"]): row["n"]
+        for row in answers.exclude(choice_key="")
+        .values("question_id", "choice_key")
+        .annotate(n=Count("id"))
+        .order_by()
+    }
+    tables = []
+    for question in questions:
+        qid = question.pk
+        blank = respondents.get(qid, 0) - sum(totals[qid].values())
+        if blank:
+            totals[qid][NO_ANSWER] = blank
+            for (oq, key), n in overall.items():
+                if oq == qid:
+                    shown = sum(v for (q, _g, k), v in cells.items() if q == qid and k == key)
+                    cells[(qid, NO_ANSWER, key)] = n - shown
+        tables.append(_table(question, by, totals[qid], cells))
+    return tables
+
+
+def _table(question, by, totals: dict[str, int], cells) -> Crosstab:
     groups = [(c.key, c.label) for c in by.choices.all()]
     if NO_ANSWER in totals:
         groups.append((NO_ANSWER, "無回答"))
@@ -169,17 +204,8 @@ def crosstab(survey: Survey, question: Question, by: Question) -> Crosstab:
         if key in hidden:
             rows.append(CrosstabRow(key, label, None, None))
             continue
-        rows.append(
-            CrosstabRow(
-                key,
-                label,
-                total,
-                [
-                    (cells.get((key, c.key), 0), _percent(cells.get((key, c.key), 0), total))
-                    for c in choices
-                ],
-            )  # fmt: skip
-        )
+        counts = [cells.get((question.pk, key, c.key), 0) for c in choices]
+        rows.append(CrosstabRow(key, label, total, [(n, _percent(n, total)) for n in counts]))
     return Crosstab(question, by, [c.label for c in choices], rows, len(hidden))
 
 

@@ -217,11 +217,12 @@ def survey_results(request, pk: int):
         by = next((q for q in breakdowns if q.order == int(by_order)), None)
         if by is None:
             raise Http404
-        tables = [
-            selectors.crosstab(survey, r.question, by)
+        crossed = [
+            r.question
             for r in results
             if r.question.kind in CHOICE_KINDS and r.question.pk != by.pk
         ]
+        tables = selectors.crosstabs(survey, crossed, by)
     audit_object(actor, Action.READ, survey, detail={"page": "results", "by": by_order or None})
     return render(
         request, "surveys/survey_results.html",

@@ -95,3 +95,21 @@ def test_the_api_gives_the_same_suppressed_crosstab(world, answered):
     assert rows["middle"]["suppressed"] is True
     assert "HYPERLINK" not in str(body)
     assert client.get(f"/api/v1/surveys/{answered.pk}/results?by=3").status_code == 404
+
+
+def test_those_who_skip_the_breakdown_question_form_their_own_group(world, staff):
+    survey = make_survey(staff)
+    survey.questions.filter(order=1).update(required=False)
+    for n in range(6):
+        answer(survey, age="young", satisfaction="satisfied" if n < 2 else "neutral")
+    for n in range(5):
+        answer(survey, age="", satisfaction="dissatisfied" if n else "satisfied")
+    with tenant_context(survey.tenant_id):
+        table = selectors.crosstab(
+            survey, survey.questions.get(order=2), survey.questions.get(order=1)
+        )
+    rows = {row.label: row for row in table.rows}
+    assert rows["10〜30代"].cells[0] == (2, 33.3) and rows["10〜30代"].total == 6
+    assert rows["無回答"].total == 5
+    assert [n for n, _p in rows["無回答"].cells] == [1, 0, 0, 0, 4]
+    assert rows["40〜50代"].total == 0 and table.suppressed == 0
