@@ -1,8 +1,9 @@
 """Reads of the surveys app: staff lists (policy-scoped), public lookups, results."""
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, QuerySet
+from django.db.models import Count, QuerySet
 from django.http import Http404
 
 from sasaeai.accounts import policy
@@ -146,50 +147,27 @@ def crosstabs(survey: Survey, questions: list[Question], by: Question) -> list[C
         raise Http404
     if any(q.survey_id != survey.pk for q in questions):
         raise Http404
-    # One join on the respondent's answer to `by` (the unique index on response, question
-    # leads it), for all questions at once; those who left `by` blank are what the overall
-    # counts leave over.
-    answers = Answer.objects.filter(question__in=[q.pk for q in questions])
-    grouped = answers.filter(response__answers__question=by)
-    group = F("response__answers__choice_key")
-    cells: dict[tuple[int, str, str], int] = {}
-    for row in (
-        grouped.exclude(choice_key="")
-        .values("question_id", "choice_key", g=group)
-        .annotate(n=Count("id"))
+    # Two plain reads, counted here: the respondents' answers to `by`, and the questions'
+    # answers. A self-join of the answers table grouped in SQL was 5 times slower (the join
+    # passes through the responses and row security checks every row twice), and a survey's
+    # answers fit in memory (20,000 respondents: some 60,000 short tuples).
+    group_of = dict(Answer.objects.filter(question=by).values_list("response_id", "choice_key"))
+    cells: dict[tuple[int, str, str], int] = defaultdict(int)
+    totals: dict[int, dict[str, int]] = {q.pk: defaultdict(int) for q in questions}
+    seen: set[tuple[int, int]] = set()
+    for question_id, response_id, key in (
+        Answer.objects.filter(question__in=[q.pk for q in questions])
         .order_by()
+        .values_list("question_id", "response_id", "choice_key")
+        .iterator(chunk_size=5000)
     ):
-        cells[(row["question_id"], row["g"], row["choice_key"])] = row["n"]
-    totals: dict[int, dict[str, int]] = {q.pk: {} for q in questions}
-    for row in (
-        grouped.values("question_id", g=group)
-        .annotate(n=Count("response_id", distinct=True))
-        .order_by()
-    ):
-        totals[row["question_id"]][row["g"]] = row["n"]
-    respondents = dict(
-        answers.values("question_id").annotate(n=Count("response_id", distinct=True)).order_by()
-        .values_list("question_id", "n")
-    )  # fmt: skip
-    overall: dict[tuple[int, str], int] = {
-        (row["question_id"], row["choice_key"]): row["n"]
-        for row in answers.exclude(choice_key="")
-        .values("question_id", "choice_key")
-        .annotate(n=Count("id"))
-        .order_by()
-    }
-    tables = []
-    for question in questions:
-        qid = question.pk
-        blank = respondents.get(qid, 0) - sum(totals[qid].values())
-        if blank:
-            totals[qid][NO_ANSWER] = blank
-            for (oq, key), n in overall.items():
-                if oq == qid:
-                    shown = sum(v for (q, _g, k), v in cells.items() if q == qid and k == key)
-                    cells[(qid, NO_ANSWER, key)] = n - shown
-        tables.append(_table(question, by, totals[qid], cells))
-    return tables
+        group = group_of.get(response_id, NO_ANSWER)
+        if key:
+            cells[(question_id, group, key)] += 1
+        if (question_id, response_id) not in seen:
+            seen.add((question_id, response_id))
+            totals[question_id][group] += 1
+    return [_table(question, by, dict(totals[question.pk]), cells) for question in questions]
 
 
 def _table(question, by, totals: dict[str, int], cells) -> Crosstab:
