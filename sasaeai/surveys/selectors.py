@@ -88,17 +88,21 @@ def question_results(survey: Survey, *, with_texts: bool = False) -> list[Questi
     answers = Answer.objects.filter(question__survey=survey)
     counts: dict[tuple[int, str], int] = {
         (row["question_id"], row["choice_key"]): row["n"]
-        for row in answers.exclude(choice_key="")
-        .values("question_id", "choice_key")
-        .annotate(n=Count("id"))
-        .order_by()
+        for row in answers.values("question_id", "choice_key").annotate(n=Count("id")).order_by()
     }
-    respondents = dict(
-        answers.values("question_id")
-        .annotate(n=Count("response_id", distinct=True))
-        .order_by()
-        .values_list("question_id", "n")
-    )
+    # One row per respondent except in multiple choice: only those need a distinct count.
+    respondents: dict[int, int] = defaultdict(int)
+    for (question_id, _key), n in counts.items():
+        respondents[question_id] += n
+    multiple = [q.pk for q in questions if q.kind == QuestionKind.MULTIPLE]
+    if multiple:
+        respondents.update(
+            Answer.objects.filter(question__in=multiple)
+            .values("question_id")
+            .annotate(n=Count("response_id", distinct=True))
+            .order_by()
+            .values_list("question_id", "n")
+        )
     results = []
     for question in questions:
         total = respondents.get(question.pk, 0)

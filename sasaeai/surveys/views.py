@@ -206,23 +206,22 @@ def survey_results(request, pk: int):
     actor = request.actor
     survey = selectors.survey_for(actor, pk, VIEW)
     staff = policy.can(actor, MANAGE)  # free text is for staff, not the committee
-    results = selectors.question_results(survey, with_texts=staff)
-    for result in results:
-        result.chart = bar_chart(result)
     breakdowns = selectors.breakdown_questions(survey)
     by = None
-    tables = []
+    results, tables = [], []
     by_order = request.GET.get("by", "")
-    if by_order.isdigit():
+    if by_order.isdigit():  # the cross-tabs only
         by = next((q for q in breakdowns if q.order == int(by_order)), None)
         if by is None:
             raise Http404
         crossed = [
-            r.question
-            for r in results
-            if r.question.kind in CHOICE_KINDS and r.question.pk != by.pk
+            q for q in selectors.questions_of(survey) if q.kind in CHOICE_KINDS and q.pk != by.pk
         ]
         tables = selectors.crosstabs(survey, crossed, by)
+    else:
+        results = selectors.question_results(survey, with_texts=staff)
+        for result in results:
+            result.chart = bar_chart(result)
     audit_object(actor, Action.READ, survey, detail={"page": "results", "by": by_order or None})
     return render(
         request, "surveys/survey_results.html",
