@@ -118,7 +118,7 @@ class Choice(TenantScoped):
         Question, on_delete=models.CASCADE, related_name="choices", verbose_name=_("question")
     )
     key = models.SlugField(_("key"), max_length=40)
-    label = models.CharField(_("label"), max_length=200)
+    label = models.CharField(_("choice label"), max_length=200)
     order = models.PositiveSmallIntegerField(_("order"))
 
     class Meta:
@@ -140,7 +140,7 @@ class Invitation(TenantScoped):
         Survey, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("survey")
     )
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    label = models.CharField(_("label"), max_length=100, blank=True)
+    label = models.CharField(_("link label"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     used_at = models.DateTimeField(_("used at"), null=True, blank=True)
 
