@@ -12,7 +12,7 @@ from sasaeai.audit.models import Action, AuditEntry
 from sasaeai.core.tenancy import tenant_context
 from sasaeai.surveys import services
 from sasaeai.surveys.models import Invitation, Question, QuestionKind, Survey, SurveyMode
-from tests.surveys.conftest import answer, make_survey
+from tests.surveys.conftest import answer, make_survey, member_actor
 
 FORMULA = '=HYPERLINK("http://evil.example","click")'
 
@@ -132,3 +132,25 @@ def test_exports_keep_formula_like_answers_as_text_and_are_audited(world, staff)
         AuditEntry.objects.filter(action=Action.EXPORT, object_type="surveys.survey").count() == 2
     )
     assert client.get(f"/surveys/{survey.pk}/export.pdf").status_code == 404
+
+
+def test_staff_writes_are_audited(world, staff):
+    survey = make_survey(staff)
+    entries = AuditEntry.objects.filter(subject_type="surveys.survey", subject_id=str(survey.pk))
+    actions = sorted(entries.values_list("action", flat=True))
+    assert actions.count(Action.CREATE) == 5  # the survey and its four questions
+    assert Action.UPDATE in actions  # opened
+    assert set(entries.values_list("actor_username", flat=True)) == {staff.username}
+
+
+def test_the_api_lists_and_describes_surveys_of_the_tenant_only(world, staff):
+    survey = make_survey(staff)
+    make_survey(member_actor(world.admin_b))
+    client = world.client_for(world.user(Role.PLAN_COMMITTEE_MEMBER))
+    items = client.get("/api/v1/surveys").json()["items"]
+    assert [item["id"] for item in items] == [survey.pk]
+    detail = client.get(f"/api/v1/surveys/{survey.pk}").json()
+    assert [q["kind"] for q in detail["questions"]] == ["single", "likert", "multiple", "free_text"]
+    assert detail["questions"][1]["choices"][0] == {"key": "satisfied", "label": "満足"}
+    volunteer = world.client_for(world.user(Role.VOLUNTEER))
+    assert volunteer.get("/api/v1/surveys").status_code == 403
