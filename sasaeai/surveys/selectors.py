@@ -85,7 +85,7 @@ def question_results(survey: Survey, *, with_texts: bool = False) -> list[Questi
     """Per question: respondents, and per choice the count and its share of the respondents
     (a multiple-choice question's shares may add up to more than 100)."""
     questions = questions_of(survey)
-    answers = Answer.objects.filter(question__survey=survey)
+    answers = Answer.objects.filter(question__in=[q.pk for q in questions])
     counts: dict[tuple[int, str], int] = {
         (row["question_id"], row["choice_key"]): row["n"]
         for row in answers.values("question_id", "choice_key").annotate(n=Count("id")).order_by()
