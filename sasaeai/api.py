@@ -293,6 +293,7 @@ def _register_routers() -> None:
     from sasaeai.notifications.api import router as notifications_router
     from sasaeai.plans.api import router as plans_router
     from sasaeai.resources.api import router as resources_router
+    from sasaeai.surveys.api import router as surveys_router
 
     _mount("/", core_router)
     _mount("/", accounts_router)
@@ -303,6 +304,7 @@ def _register_routers() -> None:
     _mount("/jobs", jobs_router)
     _mount("/notifications", notifications_router)
     _mount("/notices", notices_router)
+    _mount("/surveys", surveys_router)
 
 
 _register_routers()

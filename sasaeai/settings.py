@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "sasaeai.tokens",
     "sasaeai.notifications",
     "sasaeai.notices",
+    "sasaeai.surveys",
     "ninja",  # its static Swagger UI for the local API docs page (tokens:api_docs)
     "sasaeai.golive",
 ]

@@ -28,6 +28,7 @@ urlpatterns = [
     path("tokens/", include("sasaeai.tokens.urls")),
     path("notifications/", include("sasaeai.notifications.urls")),
     path("notices/", include("sasaeai.notices.urls")),
+    path("surveys/", include("sasaeai.surveys.urls")),
     path("golive/", include("sasaeai.golive.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

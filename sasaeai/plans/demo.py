@@ -30,6 +30,9 @@ METRIC_BINDINGS = {
     "地域子育て支援拠点事業実施施設のある中学校区数": "resources.school_districts_with_child_rearing_hub",
     "福祉の相談窓口への相談件数": "consultation.consultations_received",
     "コミュニティソーシャルワーカー（ＣＳＷ）による総合的福祉相談支援件数": "consultation.csw_support_count",
+    "市の情報発信に対する満足度": "surveys.share:information_satisfaction",
+    "住宅・住環境に関する施策の満足度": "surveys.share:housing_satisfaction",
+    "人権教育に関する講座の参加者の理解度": "surveys.share:human_rights_understanding",
 }
 DEMO_RESULTS = "（デモ）{title}について、年間計画に沿って取組を実施した。"
 DEMO_ISSUES = "（デモ）参加者・担い手の固定化が見られる。"

@@ -20,6 +20,7 @@ MODULE_LABELS = {
     "jobs": _("Background jobs"),
     "notifications": _("Notifications"),
     "notices": _("Notices to residents"),
+    "surveys": _("Surveys"),
 }
 
 # Service tokens act as no person: no account of their own, and read only (writes record who

@@ -228,6 +228,7 @@ def test_modules_come_from_the_signed_in_routers():
         "jobs",
         "notifications",
         "notices",
+        "surveys",
     ]
     assert "resources:read" not in scopes.all_scopes()  # the resources API is public
 
