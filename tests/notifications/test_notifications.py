@@ -129,6 +129,35 @@ def test_a_referral_tells_the_agency_then_the_referring_worker(world, csw, deliv
     assert Notification.objects.filter(tenant=world.tenant_b).count() == 0
 
 
+def test_a_declined_referral_tells_the_referring_worker_and_the_cases_new_lead(
+    world, csw, deliver
+):
+    agency_member = world.members[Role.AGENCY_WORKER]
+    parent = make_person(csw, name="佐藤花子")
+    case = make_case(csw, persons=[parent])
+    agency = make_agency(csw, members=[agency_member])
+    consultation.consent_record(actor=csw, person=parent, scope="情報提供", obtained_on=timezone.localdate(), method=ConsentMethod.WRITTEN)  # fmt: skip
+    referral = consultation.referral_send(
+        actor=csw, case=case, agency=agency, person=parent, request="介護申請"
+    )
+    staff = world.members[Role.WELFARE_COUNCIL_STAFF]
+    consultation.case_assign(actor=csw, case=case, user_id=staff.user_id, role="lead")
+    with_email(world.members[Role.COMMUNITY_SOCIAL_WORKER], "csw@example.jp")
+    with deliver():
+        consultation.referral_respond(
+            actor=actor_for(agency_member), referral=referral, move="decline", reason="定員超過"
+        )
+    assert recipients_of("consultation.referral_declined") == sorted(
+        [csw.user_id, staff.user_id]
+    )
+    row = Notification.objects.get(kind="consultation.referral_declined", recipient_id=csw.user_id)
+    assert row.url == reverse("consultation:case_detail", args=[case.pk])
+    assert events.get("consultation.referral_declined").asks_action
+    # Asks to act: mailed at once by default, with the label only (not the reason).
+    declined = [m for m in mail.outbox if m.to == ["csw@example.jp"]]
+    assert len(declined) == 1 and "定員超過" not in declined[0].body + declined[0].subject
+
+
 def test_a_task_tells_its_assignee_and_no_one_else(world, csw, deliver):
     case = make_case(csw)
     staff = world.user(Role.MUNICIPAL_STAFF)
