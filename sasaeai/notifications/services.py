@@ -1,5 +1,6 @@
 """Writes of the notifications app: delivering events, marking read, e-mail preferences."""
 
+import datetime
 import logging
 
 from django.conf import settings
@@ -74,32 +75,74 @@ def event_deliver(event: events.Event) -> list[Notification]:
             if email_choice(kind, chosen.get(row.recipient_id)) == EmailChoice.IMMEDIATE
         ]
         if immediate:
-            tenant_id = event.tenant_id
-            transaction.on_commit(lambda: _send_immediate(tenant_id, kind, immediate))
+            _queue_mails(event.tenant_id, [row.pk for row in immediate], attempt=1)
     return rows
 
 
-def _send_immediate(tenant_id: int, kind: events.EventKind, rows: list[Notification]) -> None:
-    emails = dict(
-        User.objects.filter(pk__in=[r.recipient_id for r in rows])
-        .exclude(email="")
-        .values_list("pk", "email")
-    )
-    sent = []
-    with translation.override(settings.LANGUAGE_CODE):
-        subject, body = email_message([str(kind.label)], [rows[0].url])
+# Retries of a failed immediate mail (SMTP down): after these delays, then given up (logged;
+# the notification stays in the list).
+MAIL_RETRY_DELAYS = (
+    datetime.timedelta(minutes=1),
+    datetime.timedelta(minutes=5),
+    datetime.timedelta(minutes=30),
+    datetime.timedelta(hours=2),
+)
+
+
+def _queue_mails(tenant_id: int, ids: list[int], *, attempt: int) -> None:
+    """Queue the task in the current transaction (the database queue): it commits with the
+    rows, or not at all."""
+    from sasaeai.notifications.tasks import send_notification_mails
+
+    task = send_notification_mails
+    if attempt > 1:
+        task = task.using(run_after=timezone.now() + MAIL_RETRY_DELAYS[attempt - 2])
+    task.enqueue(tenant_id=tenant_id, notification_ids=ids, attempt=attempt)
+
+
+def immediate_mails_send(*, tenant_id: int, notification_ids: list[int], attempt: int = 1) -> int:
+    """The worker's side: mail each notification not mailed yet. Returns how many went.
+
+    Never twice: each row is claimed first (`emailed_at` set where it is still NULL, one UPDATE
+    that only one worker can win), then mailed; a failed send gives the claim back and the
+    failed rows are queued again after MAIL_RETRY_DELAYS[attempt - 1]. A worker that dies
+    between the claim and the send loses that mail (at most once, never twice)."""
+    sent, failed = 0, []
+    with tenant_context(tenant_id), translation.override(settings.LANGUAGE_CODE):
+        rows = list(
+            Notification.objects.filter(
+                tenant_id=tenant_id, pk__in=notification_ids, emailed_at__isnull=True
+            ).order_by("pk")
+        )
+        emails = dict(
+            User.objects.filter(pk__in={r.recipient_id for r in rows}, is_active=True)
+            .exclude(email="")
+            .values_list("pk", "email")
+        )
         for row in rows:
             if row.recipient_id not in emails:
                 continue
+            claimed = Notification.objects.filter(pk=row.pk, emailed_at__isnull=True).update(
+                emailed_at=timezone.now()
+            )
+            if not claimed:
+                continue  # another run (or the digest) has it
+            label = events.get(row.kind).label if row.kind in _known() else row.kind
+            subject, body = email_message([str(label)], [row.url])
             try:
                 send_mail(subject, body, None, [emails[row.recipient_id]])
-            except OSError as error:  # SMTP down: the notification is still in the list
-                logger.warning("notification mail to user %s failed: %s", row.recipient_id, error)
+            except OSError as error:  # SMTP down or refusing: give the claim back, retry later
+                logger.warning("notification mail %s (attempt %s) failed: %s", row.pk, attempt, error)
+                Notification.objects.filter(pk=row.pk).update(emailed_at=None)
+                failed.append(row.pk)
                 continue
-            sent.append(row.pk)
-    if sent:
-        with transaction.atomic(), tenant_context(tenant_id):
-            Notification.objects.filter(pk__in=sent).update(emailed_at=timezone.now())
+            sent += 1
+        if failed:
+            if attempt <= len(MAIL_RETRY_DELAYS):
+                _queue_mails(tenant_id, failed, attempt=attempt + 1)
+            else:
+                logger.error("notification mails %s given up after %s attempts", failed, attempt)
+    return sent
 
 
 def notification_mark_read(*, actor: Actor, notification_id: int) -> Notification:
