@@ -132,7 +132,9 @@ def immediate_mails_send(*, tenant_id: int, notification_ids: list[int], attempt
             try:
                 send_mail(subject, body, None, [emails[row.recipient_id]])
             except OSError as error:  # SMTP down or refusing: give the claim back, retry later
-                logger.warning("notification mail %s (attempt %s) failed: %s", row.pk, attempt, error)
+                logger.warning(
+                    "notification mail %s (attempt %s) failed: %s", row.pk, attempt, error
+                )
                 Notification.objects.filter(pk=row.pk).update(emailed_at=None)
                 failed.append(row.pk)
                 continue

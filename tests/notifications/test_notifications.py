@@ -132,9 +132,7 @@ def test_a_referral_tells_the_agency_then_the_referring_worker(world, csw, deliv
     assert Notification.objects.filter(tenant=world.tenant_b).count() == 0
 
 
-def test_a_declined_referral_tells_the_referring_worker_and_the_cases_new_lead(
-    world, csw, deliver
-):
+def test_a_declined_referral_tells_the_referring_worker_and_the_cases_new_lead(world, csw, deliver):
     agency_member = world.members[Role.AGENCY_WORKER]
     parent = make_person(csw, name="佐藤花子")
     case = make_case(csw, persons=[parent])
@@ -150,9 +148,7 @@ def test_a_declined_referral_tells_the_referring_worker_and_the_cases_new_lead(
         consultation.referral_respond(
             actor=actor_for(agency_member), referral=referral, move="decline", reason="定員超過"
         )
-    assert recipients_of("consultation.referral_declined") == sorted(
-        [csw.user_id, staff.user_id]
-    )
+    assert recipients_of("consultation.referral_declined") == sorted([csw.user_id, staff.user_id])
     row = Notification.objects.get(kind="consultation.referral_declined", recipient_id=csw.user_id)
     assert row.url == reverse("consultation:case_detail", args=[case.pk])
     assert events.get("consultation.referral_declined").asks_action
