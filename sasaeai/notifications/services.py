@@ -6,6 +6,7 @@ import logging
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -217,3 +218,29 @@ def digest_send(tenant_id: int) -> int:
 
 def _known() -> set[str]:
     return {k.key for k in events.all_kinds()}
+
+
+def notifications_prune(tenant_id: int, *, now: datetime.datetime | None = None) -> int:
+    """Delete the tenant's read notifications created more than NOTIFICATIONS_KEEP_DAYS ago and
+    unread ones more than NOTIFICATIONS_KEEP_UNREAD_DAYS ago. Returns how many went. The caller
+    sets the tenant context. A notification is a kind and a link (no personal content, nothing
+    audited refers to it), so old rows are simply deleted, in batches of PRUNE_BATCH so that no
+    statement holds locks long on a prefecture's table."""
+    now = now or timezone.now()
+    read_before = now - datetime.timedelta(days=settings.NOTIFICATIONS_KEEP_DAYS)
+    unread_before = now - datetime.timedelta(days=settings.NOTIFICATIONS_KEEP_UNREAD_DAYS)
+    old = Notification.objects.filter(tenant_id=tenant_id).filter(
+        Q(read_at__isnull=False, created__lt=read_before)
+        | Q(read_at__isnull=True, created__lt=unread_before)
+    )
+    deleted = 0
+    while True:
+        batch = list(old.order_by("pk").values_list("pk", flat=True)[:PRUNE_BATCH])
+        if not batch:
+            return deleted
+        with transaction.atomic():
+            count, _by_model = Notification.objects.filter(pk__in=batch).delete()
+        deleted += count
+
+
+PRUNE_BATCH = 5000
