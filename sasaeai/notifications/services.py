@@ -233,11 +233,15 @@ def notifications_prune(tenant_id: int, *, now: datetime.datetime | None = None)
         Q(read_at__isnull=False, created__lt=read_before)
         | Q(read_at__isnull=True, created__lt=unread_before)
     )
-    deleted = 0
+    deleted, last = 0, 0
     while True:
-        batch = list(old.order_by("pk").values_list("pk", flat=True)[:PRUNE_BATCH])
+        # Keyset: each batch continues after the last one instead of scanning from the start.
+        batch = list(
+            old.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:PRUNE_BATCH]
+        )
         if not batch:
             return deleted
+        last = batch[-1]
         with transaction.atomic():
             count, _by_model = Notification.objects.filter(pk__in=batch).delete()
         deleted += count
