@@ -44,7 +44,8 @@ def email_message(labels: list[str], urls: list[str]) -> tuple[str, str]:
 
 def event_deliver(event: events.Event) -> list[Notification]:
     """Subscriber of core.events: one row per recipient who is an active member of the event's
-    tenant, then the e-mails due at once (sent after the rows are saved, on commit)."""
+    tenant; the e-mails due at once are queued for the worker in the same transaction
+    (notifications.tasks), so the publishing request never waits for SMTP."""
     kind = events.get(event.kind)
     with transaction.atomic(), tenant_context(event.tenant_id):
         members = set(
