@@ -203,16 +203,30 @@ def digest_send(tenant_id: int) -> int:
         )
         if not rows or user_id not in emails:
             continue
+        # Claimed before sending, as the immediate mails are: a row a worker is mailing at once
+        # (or another digest run) is left out, so nothing is mailed twice.
+        stamp = timezone.now()
+        Notification.objects.filter(pk__in=[r.pk for r in rows], emailed_at__isnull=True).update(
+            emailed_at=stamp
+        )
+        claimed = set(
+            Notification.objects.filter(pk__in=[r.pk for r in rows], emailed_at=stamp).values_list(
+                "pk", flat=True
+            )
+        )
+        rows = [r for r in rows if r.pk in claimed]
+        if not rows:
+            continue
         with translation.override(settings.LANGUAGE_CODE):
             labels = [str(events.get(r.kind).label) if r.kind in _known() else r.kind for r in rows]
             subject, body = email_message(labels, [r.url for r in rows])
             subject = _("[Sasaeai] Daily digest: %(count)s notifications") % {"count": len(rows)}
         try:
             send_mail(subject, body, None, [emails[user_id]])
-        except OSError as error:
+        except OSError as error:  # give the claim back: tomorrow's digest tries again
             logger.warning("notification digest to user %s failed: %s", user_id, error)
+            Notification.objects.filter(pk__in=claimed, emailed_at=stamp).update(emailed_at=None)
             continue
-        Notification.objects.filter(pk__in=[r.pk for r in rows]).update(emailed_at=timezone.now())
         sent += 1
     return sent
 

@@ -111,3 +111,23 @@ def test_a_rolled_back_delivery_queues_no_mail(world, csw):
         )
         raise RuntimeError
     assert not waiting_mail_tasks().exists() and not Notification.objects.exists()
+
+
+def test_a_failed_digest_gives_its_rows_back_for_the_next_one(world, csw, monkeypatch):
+    from sasaeai.core.tenancy import tenant_context
+    from sasaeai.notifications.models import EmailChoice, Preference
+
+    Preference.objects.create(
+        tenant=world.tenant_a, user=csw, kind="consultation.task_due", email=EmailChoice.DIGEST
+    )
+    services.event_deliver(
+        events.Event("consultation.task_due", world.tenant_a.pk, (csw.pk,), "/consultation/")
+    )
+    assert not waiting_mail_tasks().exists()  # digest: nothing at once
+    monkeypatch.setattr(services, "send_mail", FlakySmtp(failures=1))
+    with tenant_context(world.tenant_a.pk):
+        assert services.digest_send(world.tenant_a.pk) == 0
+        assert Notification.objects.get().emailed_at is None
+        assert services.digest_send(world.tenant_a.pk) == 1
+        assert services.digest_send(world.tenant_a.pk) == 0  # mailed once
+    assert [m.to for m in mail.outbox] == [["csw@example.jp"]]
