@@ -119,3 +119,9 @@ def test_pages_for_leaves_out_pages_with_nothing_to_show(world):
     keys = [link.key for link in public_site.pages_for(world.tenant_a)]
     assert keys[0] == public_site.HOME
     assert "resources.map" in keys and "plans.progress" not in keys
+
+
+def test_the_staff_home_links_to_the_tenants_public_home(world):
+    client = world.client_for(world.user(Role.MUNICIPAL_STAFF))
+    html = client.get("/").content.decode()
+    assert f'href="/p/{world.tenant_a.code}/" data-testid="public-home-link"' in html
