@@ -103,11 +103,12 @@ def main(argv=None):
         from bench.golive import onboarding_benchmarks
 
         onboarding_results = onboarding_benchmarks(client, get, timed, args.repeat)
-        from bench.notifications import notification_benchmarks
+        from bench.notifications import BACKGROUND, notification_benchmarks
 
         notification_results = notification_benchmarks(
-            admin.tenant_id, admin.user_id, client, get, args.repeat
-        )
+            admin.tenant_id, admin.user_id, client, get, args.repeat,
+            background=BACKGROUND[size.name],
+        )  # fmt: skip
         from bench.surveys import survey_benchmarks
 
         survey_results = survey_benchmarks(admin.tenant_id, client, get, max(3, args.repeat // 10))

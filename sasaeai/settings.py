@@ -348,7 +348,17 @@ JOBS_SCHEDULE = {
     "consultation_reminders": env_str("JOBS_AT_CONSULTATION_REMINDERS", "06:30"),
     "anonymise_expired_cases": env_str("JOBS_AT_ANONYMISE_EXPIRED_CASES", "03:00"),
     "send_notification_digest": env_str("JOBS_AT_SEND_NOTIFICATION_DIGEST", "07:00"),
+    "prune_notifications": env_str("JOBS_AT_PRUNE_NOTIFICATIONS", "04:00"),
 }
+
+# --- Notifications (docs/notifications.md) ------------------------------------------------------
+# Read notifications older than this are deleted nightly (prune_notifications); unread ones are
+# kept NOTIFICATIONS_KEEP_UNREAD_DAYS (never less than the read ones), so that something that
+# asked a member to act and was never opened is not lost during a long absence.
+NOTIFICATIONS_KEEP_DAYS = env_int("NOTIFICATIONS_KEEP_DAYS", 180)
+NOTIFICATIONS_KEEP_UNREAD_DAYS = max(
+    env_int("NOTIFICATIONS_KEEP_UNREAD_DAYS", 730), NOTIFICATIONS_KEEP_DAYS
+)
 
 LOGGING = {
     "version": 1,

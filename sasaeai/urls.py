@@ -23,6 +23,7 @@ urlpatterns = [
     path("resources/", include("sasaeai.resources.urls")),
     path("map/", include("sasaeai.resources.public_urls")),
     path("progress/", include("sasaeai.plans.public_urls")),
+    path("p/", include("sasaeai.core.public_urls")),
     path("consultation/", include("sasaeai.consultation.urls")),
     path("jobs/", include("sasaeai.jobs.urls")),
     path("tokens/", include("sasaeai.tokens.urls")),

@@ -20,6 +20,7 @@ class ConsultationConfig(AppConfig):
         for key, label, asks_action in (
             ("consultation.referral_received", _("A case was referred to your agency"), True),
             ("consultation.referral_accepted", _("An agency accepted your referral"), False),
+            ("consultation.referral_declined", _("An agency declined your referral"), True),
             ("consultation.referral_reported", _("An agency reported on your referral"), True),
             ("consultation.task_assigned", _("A task was given to you"), True),
             ("consultation.task_due", _("A task of yours is due today"), True),

@@ -82,6 +82,14 @@ def _desk_user_ids(tenant_id: int) -> list[int]:
     )
 
 
+def _case_lead_ids(case_id: int) -> list[int]:
+    return list(
+        CaseAssignment.objects.filter(
+            case_id=case_id, role=TeamRole.LEAD, ended_at__isnull=True
+        ).values_list("user_id", flat=True)
+    )
+
+
 def _case_url(case_id: int) -> str:
     return reverse("consultation:case_detail", args=[case_id])
 
@@ -948,6 +956,9 @@ def referral_respond(
         )
         if move == "accept":
             events.publish("consultation.referral_accepted", referral.tenant_id, [referral.sent_by_id], _case_url(referral.case_id), "referral", referral.pk, actor_id=actor.user_id)  # fmt: skip
+        elif move == "decline":
+            # The case still needs someone: the worker who referred and the case's lead now.
+            events.publish("consultation.referral_declined", referral.tenant_id, [referral.sent_by_id, *_case_lead_ids(referral.case_id)], _case_url(referral.case_id), "referral", referral.pk, actor_id=actor.user_id)  # fmt: skip
     return referral
 
 

@@ -40,3 +40,7 @@ class CoreConfig(AppConfig):
 
         jobs.register(APPLY)
         checklist.register_core_items()
+
+        from sasaeai.core import public_site
+
+        public_site.register_home()

@@ -1,10 +1,12 @@
 """Writes of the notifications app: delivering events, marking read, e-mail preferences."""
 
+import datetime
 import logging
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -42,7 +44,8 @@ def email_message(labels: list[str], urls: list[str]) -> tuple[str, str]:
 
 def event_deliver(event: events.Event) -> list[Notification]:
     """Subscriber of core.events: one row per recipient who is an active member of the event's
-    tenant, then the e-mails due at once (sent after the rows are saved, on commit)."""
+    tenant; the e-mails due at once are queued for the worker in the same transaction
+    (notifications.tasks), so the publishing request never waits for SMTP."""
     kind = events.get(event.kind)
     with transaction.atomic(), tenant_context(event.tenant_id):
         members = set(
@@ -74,32 +77,76 @@ def event_deliver(event: events.Event) -> list[Notification]:
             if email_choice(kind, chosen.get(row.recipient_id)) == EmailChoice.IMMEDIATE
         ]
         if immediate:
-            tenant_id = event.tenant_id
-            transaction.on_commit(lambda: _send_immediate(tenant_id, kind, immediate))
+            _queue_mails(event.tenant_id, [row.pk for row in immediate], attempt=1)
     return rows
 
 
-def _send_immediate(tenant_id: int, kind: events.EventKind, rows: list[Notification]) -> None:
-    emails = dict(
-        User.objects.filter(pk__in=[r.recipient_id for r in rows])
-        .exclude(email="")
-        .values_list("pk", "email")
-    )
-    sent = []
-    with translation.override(settings.LANGUAGE_CODE):
-        subject, body = email_message([str(kind.label)], [rows[0].url])
+# Retries of a failed immediate mail (SMTP down): after these delays, then given up (logged;
+# the notification stays in the list).
+MAIL_RETRY_DELAYS = (
+    datetime.timedelta(minutes=1),
+    datetime.timedelta(minutes=5),
+    datetime.timedelta(minutes=30),
+    datetime.timedelta(hours=2),
+)
+
+
+def _queue_mails(tenant_id: int, ids: list[int], *, attempt: int) -> None:
+    """Queue the task in the current transaction (the database queue): it commits with the
+    rows, or not at all."""
+    from sasaeai.notifications.tasks import send_notification_mails
+
+    task = send_notification_mails
+    if attempt > 1:
+        task = task.using(run_after=timezone.now() + MAIL_RETRY_DELAYS[attempt - 2])
+    task.enqueue(tenant_id=tenant_id, notification_ids=ids, attempt=attempt)
+
+
+def immediate_mails_send(*, tenant_id: int, notification_ids: list[int], attempt: int = 1) -> int:
+    """The worker's side: mail each notification not mailed yet. Returns how many went.
+
+    Never twice: each row is claimed first (`emailed_at` set where it is still NULL, one UPDATE
+    that only one worker can win), then mailed; a failed send gives the claim back and the
+    failed rows are queued again after MAIL_RETRY_DELAYS[attempt - 1]. A worker that dies
+    between the claim and the send loses that mail (at most once, never twice)."""
+    sent, failed = 0, []
+    with tenant_context(tenant_id), translation.override(settings.LANGUAGE_CODE):
+        rows = list(
+            Notification.objects.filter(
+                tenant_id=tenant_id, pk__in=notification_ids, emailed_at__isnull=True
+            ).order_by("pk")
+        )
+        emails = dict(
+            User.objects.filter(pk__in={r.recipient_id for r in rows}, is_active=True)
+            .exclude(email="")
+            .values_list("pk", "email")
+        )
         for row in rows:
             if row.recipient_id not in emails:
                 continue
+            claimed = Notification.objects.filter(pk=row.pk, emailed_at__isnull=True).update(
+                emailed_at=timezone.now()
+            )
+            if not claimed:
+                continue  # another run (or the digest) has it
+            label = events.get(row.kind).label if row.kind in _known() else row.kind
+            subject, body = email_message([str(label)], [row.url])
             try:
                 send_mail(subject, body, None, [emails[row.recipient_id]])
-            except OSError as error:  # SMTP down: the notification is still in the list
-                logger.warning("notification mail to user %s failed: %s", row.recipient_id, error)
+            except OSError as error:  # SMTP down or refusing: give the claim back, retry later
+                logger.warning(
+                    "notification mail %s (attempt %s) failed: %s", row.pk, attempt, error
+                )
+                Notification.objects.filter(pk=row.pk).update(emailed_at=None)
+                failed.append(row.pk)
                 continue
-            sent.append(row.pk)
-    if sent:
-        with transaction.atomic(), tenant_context(tenant_id):
-            Notification.objects.filter(pk__in=sent).update(emailed_at=timezone.now())
+            sent += 1
+        if failed:
+            if attempt <= len(MAIL_RETRY_DELAYS):
+                _queue_mails(tenant_id, failed, attempt=attempt + 1)
+            else:
+                logger.error("notification mails %s given up after %s attempts", failed, attempt)
+    return sent
 
 
 def notification_mark_read(*, actor: Actor, notification_id: int) -> Notification:
@@ -156,19 +203,63 @@ def digest_send(tenant_id: int) -> int:
         )
         if not rows or user_id not in emails:
             continue
+        # Claimed before sending, as the immediate mails are: a row a worker is mailing at once
+        # (or another digest run) is left out, so nothing is mailed twice.
+        stamp = timezone.now()
+        Notification.objects.filter(pk__in=[r.pk for r in rows], emailed_at__isnull=True).update(
+            emailed_at=stamp
+        )
+        claimed = set(
+            Notification.objects.filter(pk__in=[r.pk for r in rows], emailed_at=stamp).values_list(
+                "pk", flat=True
+            )
+        )
+        rows = [r for r in rows if r.pk in claimed]
+        if not rows:
+            continue
         with translation.override(settings.LANGUAGE_CODE):
             labels = [str(events.get(r.kind).label) if r.kind in _known() else r.kind for r in rows]
             subject, body = email_message(labels, [r.url for r in rows])
             subject = _("[Sasaeai] Daily digest: %(count)s notifications") % {"count": len(rows)}
         try:
             send_mail(subject, body, None, [emails[user_id]])
-        except OSError as error:
+        except OSError as error:  # give the claim back: tomorrow's digest tries again
             logger.warning("notification digest to user %s failed: %s", user_id, error)
+            Notification.objects.filter(pk__in=claimed, emailed_at=stamp).update(emailed_at=None)
             continue
-        Notification.objects.filter(pk__in=[r.pk for r in rows]).update(emailed_at=timezone.now())
         sent += 1
     return sent
 
 
 def _known() -> set[str]:
     return {k.key for k in events.all_kinds()}
+
+
+def notifications_prune(tenant_id: int, *, now: datetime.datetime | None = None) -> int:
+    """Delete the tenant's read notifications created more than NOTIFICATIONS_KEEP_DAYS ago and
+    unread ones more than NOTIFICATIONS_KEEP_UNREAD_DAYS ago. Returns how many went. The caller
+    sets the tenant context. A notification is a kind and a link (no personal content, nothing
+    audited refers to it), so old rows are simply deleted, in batches of PRUNE_BATCH so that no
+    statement holds locks long on a prefecture's table."""
+    now = now or timezone.now()
+    read_before = now - datetime.timedelta(days=settings.NOTIFICATIONS_KEEP_DAYS)
+    unread_before = now - datetime.timedelta(days=settings.NOTIFICATIONS_KEEP_UNREAD_DAYS)
+    old = Notification.objects.filter(tenant_id=tenant_id).filter(
+        Q(read_at__isnull=False, created__lt=read_before)
+        | Q(read_at__isnull=True, created__lt=unread_before)
+    )
+    deleted, last = 0, 0
+    while True:
+        # Keyset: each batch continues after the last one instead of scanning from the start.
+        batch = list(
+            old.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:PRUNE_BATCH]
+        )
+        if not batch:
+            return deleted
+        last = batch[-1]
+        with transaction.atomic():
+            count, _by_model = Notification.objects.filter(pk__in=batch).delete()
+        deleted += count
+
+
+PRUNE_BATCH = 5000

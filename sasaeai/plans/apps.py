@@ -55,3 +55,15 @@ class PlansConfig(AppConfig):
 
         jobs.register(REPORT)
         onboarding.register()  # go-live checklist item
+        from sasaeai.core import public_site
+        from sasaeai.plans.public_urls import progress_url
+
+        public_site.register(
+            public_site.PublicPage(
+                key="plans.progress",
+                label=_("Plan progress"),
+                url=progress_url,
+                order=40,
+                description=_("How the community welfare plan is progressing, year by year."),
+            )
+        )

@@ -45,3 +45,18 @@ class ResourcesConfig(AppConfig):
         from sasaeai.resources.jobs import APPLY
 
         jobs.register(APPLY)
+        from sasaeai.core import public_site
+        from sasaeai.resources.public_urls import map_url
+
+        public_site.register(
+            public_site.PublicPage(
+                key="resources.map",
+                label=_("Community resources map"),
+                url=map_url,
+                order=20,
+                description=_(
+                    "Places to consult, gatherings, children's cafeterias, care services and "
+                    "shelters near you."
+                ),
+            )
+        )

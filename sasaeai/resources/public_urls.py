@@ -1,6 +1,6 @@
 """The public directory: no login, the city chosen by its local government code."""
 
-from django.urls import path
+from django.urls import path, reverse
 
 from sasaeai.resources import views
 
@@ -17,3 +17,9 @@ urlpatterns = [
         name="propose_correction",
     ),
 ]
+
+
+def map_url(tenant) -> str:
+    """The map's entry in core.public_site: every tenant has one (it says when nothing is
+    published yet)."""
+    return reverse("public_map:directory", args=[tenant.code])

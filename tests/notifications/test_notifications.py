@@ -14,6 +14,7 @@ from sasaeai.accounts.models import Role
 from sasaeai.consultation import services as consultation
 from sasaeai.consultation.models import ConsentMethod
 from sasaeai.core import events
+from sasaeai.jobs.worker import run_pending
 from sasaeai.notifications import selectors, services
 from sasaeai.notifications.models import EmailChoice, Notification, Preference
 from tests.consultation.factories import actor_for, actor_of, make_agency, make_case, make_person
@@ -109,6 +110,8 @@ def test_a_referral_tells_the_agency_then_the_referring_worker(world, csw, deliv
             actor=csw, case=case, agency=agency, person=parent, request="佐藤花子さんの介護申請"
         )
     assert recipients_of("consultation.referral_received") == [agency_member.user_id]
+    assert mail.outbox == []  # the request does not wait for SMTP: the worker sends it
+    run_pending()
     row = Notification.objects.get(kind="consultation.referral_received")
     assert row.url == reverse("consultation:agency_referral", args=[referral.pk])
     assert row.tenant_id == world.tenant_a.pk
@@ -127,6 +130,32 @@ def test_a_referral_tells_the_agency_then_the_referring_worker(world, csw, deliv
     assert recipients_of("consultation.referral_reported") == [csw.user_id]
     assert Notification.objects.filter(recipient_id=other_agency_user.user_id).count() == 0
     assert Notification.objects.filter(tenant=world.tenant_b).count() == 0
+
+
+def test_a_declined_referral_tells_the_referring_worker_and_the_cases_new_lead(world, csw, deliver):
+    agency_member = world.members[Role.AGENCY_WORKER]
+    parent = make_person(csw, name="佐藤花子")
+    case = make_case(csw, persons=[parent])
+    agency = make_agency(csw, members=[agency_member])
+    consultation.consent_record(actor=csw, person=parent, scope="情報提供", obtained_on=timezone.localdate(), method=ConsentMethod.WRITTEN)  # fmt: skip
+    referral = consultation.referral_send(
+        actor=csw, case=case, agency=agency, person=parent, request="介護申請"
+    )
+    staff = world.members[Role.WELFARE_COUNCIL_STAFF]
+    consultation.case_assign(actor=csw, case=case, user_id=staff.user_id, role="lead")
+    with_email(world.members[Role.COMMUNITY_SOCIAL_WORKER], "csw@example.jp")
+    with deliver():
+        consultation.referral_respond(
+            actor=actor_for(agency_member), referral=referral, move="decline", reason="定員超過"
+        )
+    assert recipients_of("consultation.referral_declined") == sorted([csw.user_id, staff.user_id])
+    row = Notification.objects.get(kind="consultation.referral_declined", recipient_id=csw.user_id)
+    assert row.url == reverse("consultation:case_detail", args=[case.pk])
+    assert events.get("consultation.referral_declined").asks_action
+    # Asks to act: mailed at once (by the worker) by default, the label only (not the reason).
+    run_pending()
+    declined = [m for m in mail.outbox if m.to == ["csw@example.jp"]]
+    assert len(declined) == 1 and "定員超過" not in declined[0].body + declined[0].subject
 
 
 def test_a_task_tells_its_assignee_and_no_one_else(world, csw, deliver):
@@ -172,6 +201,7 @@ def test_a_concern_passed_on_tells_the_desk(world, deliver):
         for r in (Role.MUNICIPAL_STAFF, Role.WELFARE_COUNCIL_STAFF, Role.COMMUNITY_SOCIAL_WORKER)
     )
     assert recipients_of("consultation.concern_received") == desk
+    run_pending()
     assert "高橋" not in "".join(m.subject + m.body for m in mail.outbox)
 
 
@@ -248,6 +278,7 @@ def test_preferences_default_and_change(world, deliver):
         events.publish(
             "consultation.task_due", world.tenant_a.pk, [member.user_id], "/consultation/"
         )
+    run_pending()
     assert mail.outbox == []  # digest: not at once
     call_command("send_notification_digest", stdout=_Null())
     assert len(mail.outbox) == 1

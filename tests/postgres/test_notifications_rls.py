@@ -23,8 +23,10 @@ def test_delivery_as_the_app_role_writes_in_the_events_tenant_only(world, app_ro
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL ROLE sasaeai_app")
         rows = services.event_deliver(event)
-        # The immediate mail, as its commit callback runs it: no tenant set when it starts.
-        services._send_immediate(world.tenant_a.pk, events.get(event.kind), rows)
+        # The immediate mail, as the worker's task runs it: no tenant set when it starts.
+        services.immediate_mails_send(
+            tenant_id=world.tenant_a.pk, notification_ids=[r.pk for r in rows]
+        )
         cursor.execute("RESET ROLE")
     assert [r.recipient_id for r in rows] == [csw.pk]
     assert [m.to for m in mail.outbox] == [["csw@example.jp"]]
