@@ -9,7 +9,7 @@ class NoticesConfig(AppConfig):
 
     def ready(self):
         from sasaeai.accounts.policy import STAFF, register_permissions
-        from sasaeai.core import broadcasts, demo, metrics, modules
+        from sasaeai.core import broadcasts, demo, metrics, modules, public_site
         from sasaeai.notices import selectors, services
         from sasaeai.notices.demo import load_notices
 
@@ -26,6 +26,15 @@ class NoticesConfig(AppConfig):
             )
         )
         broadcasts.register_source(services.SOURCE_KEY, services.render_broadcast)
+        public_site.register(
+            public_site.PublicPage(
+                key="notices",
+                label=_("Notices"),
+                url=selectors.public_notices_url,
+                order=30,
+                description=_("News from the city and the social welfare council."),
+            )
+        )
         metrics.register(
             metrics.Metric(
                 key="notices.published",

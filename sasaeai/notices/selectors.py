@@ -5,6 +5,7 @@ from datetime import datetime, time
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
 from sasaeai.accounts import policy
@@ -112,3 +113,10 @@ def count_mailed(tenant_id: int, fiscal_year: int) -> int:
     return Notice.objects.filter(
         tenant_id=tenant_id, published_at__range=(start, end), mail_job_id__isnull=False
     ).count()
+
+
+def public_notices_url(tenant) -> str | None:
+    """The notices' entry in core.public_site: shown once the tenant has published one."""
+    if not Notice.objects.published().filter(tenant_id=tenant.pk).exists():
+        return None
+    return reverse("notices:public_list", args=[tenant.code])

@@ -125,3 +125,21 @@ def test_the_staff_home_links_to_the_tenants_public_home(world):
     client = world.client_for(world.user(Role.MUNICIPAL_STAFF))
     html = client.get("/").content.decode()
     assert f'href="/p/{world.tenant_a.code}/" data-testid="public-home-link"' in html
+
+
+def test_notices_join_the_public_navigation_once_one_is_published(world, anonymous):
+    from django.utils import timezone
+
+    from sasaeai.notices.models import Notice, NoticeStatus
+
+    tenant = world.tenant_a
+    assert "notices" not in nav_links(anonymous.get(f"/map/{tenant.code}/").content.decode())
+    with tenant_context(tenant.pk):
+        Notice.objects.create(
+            tenant=tenant, title="お知らせ", body="本文", status=NoticeStatus.PUBLISHED,
+            published_at=timezone.now(),
+        )  # fmt: skip
+    links = nav_links(anonymous.get(f"/map/{tenant.code}/").content.decode())
+    assert links["notices"] == f"/notices/{tenant.code}/"
+    notices_page = anonymous.get(f"/notices/{tenant.code}/").content.decode()
+    assert nav_links(notices_page)["notices"] == f"/notices/{tenant.code}/"
