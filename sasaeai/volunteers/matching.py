@@ -162,24 +162,20 @@ def _window(window: Window, where: str) -> tuple[float, float]:
     return start, end
 
 
-def _check_ids(items, label) -> dict[int, int]:
+def _check_ids(items, message) -> dict[int, int]:
     index = {}
     for i, item in enumerate(items):
         if item.id in index:
-            raise MatchingInputError(
-                format_lazy(_("{label} {id} appears twice"), label=label, id=item.id)
-            )
+            raise MatchingInputError(format_lazy(message, id=item.id))
         index[item.id] = i
     return index
 
 
-def _check_coordinates(lat, lon, items, label):
+def _check_coordinates(lat, lon, items, message):
     bad = ~(np.isfinite(lat) & np.isfinite(lon) & (np.abs(lat) <= 90) & (np.abs(lon) <= 180))
     if bad.any():
         item = items[int(np.flatnonzero(bad)[0])]
-        raise MatchingInputError(
-            format_lazy(_("{label} {id}: invalid coordinates"), label=label, id=item.id)
-        )
+        raise MatchingInputError(format_lazy(message, id=item.id))
 
 
 def _masks(skill_sets, bits: dict[str, int], words: int) -> np.ndarray:
@@ -206,14 +202,14 @@ class _Problem:
         self.requests, self.helpers, self.weights = list(requests), list(helpers), weights
         R, H = self.requests, self.helpers
         self.n_r, self.n_h = nr, nh = len(R), len(H)
-        self.r_index = _check_ids(R, _("Request"))
-        self.h_index = _check_ids(H, _("Helper"))
+        self.r_index = _check_ids(R, _("Request {id} appears twice"))
+        self.h_index = _check_ids(H, _("Helper {id} appears twice"))
         self.r_lat = np.fromiter((r.lat for r in R), float, nr)
         self.r_lon = np.fromiter((r.lon for r in R), float, nr)
         self.h_lat = np.fromiter((h.lat for h in H), float, nh)
         self.h_lon = np.fromiter((h.lon for h in H), float, nh)
-        _check_coordinates(self.r_lat, self.r_lon, R, _("Request"))
-        _check_coordinates(self.h_lat, self.h_lon, H, _("Helper"))
+        _check_coordinates(self.r_lat, self.r_lon, R, _("Request {id}: invalid coordinates"))
+        _check_coordinates(self.h_lat, self.h_lon, H, _("Helper {id}: invalid coordinates"))
         self.r_need = np.fromiter((r.helpers_needed for r in R), np.int64, nr)
         if (self.r_need < 1).any():
             bad = R[int(np.flatnonzero(self.r_need < 1)[0])]
@@ -275,13 +271,17 @@ class _Problem:
         self.r_we = np.full(nr, np.nan)
         for i, r in enumerate(R):
             if r.window is not None:
-                self.r_ws[i], self.r_we[i] = _window(r.window, f"#{r.id}")
+                self.r_ws[i], self.r_we[i] = _window(
+                    r.window, format_lazy(_("Request {id}"), id=r.id)
+                )
         self.m_windows = max((len(h.availability) for h in H), default=0)
         self.h_ws = np.full((nh, self.m_windows), np.inf)
         self.h_we = np.full((nh, self.m_windows), -np.inf)
         for i, h in enumerate(H):
             for j, w in enumerate(h.availability):
-                self.h_ws[i, j], self.h_we[i, j] = _window(w, f"#{h.id}")
+                self.h_ws[i, j], self.h_we[i, j] = _window(
+                    w, format_lazy(_("Helper {id}"), id=h.id)
+                )
 
         self.excluded_keys = self._pair_keys("excluded_helpers")
         self.past_keys = self._pair_keys("past_helpers")
