@@ -30,6 +30,10 @@ from datetime import datetime
 import numpy as np
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from ortools.graph.python import min_cost_flow
+from scipy import sparse
+from scipy.optimize import linprog
+from scipy.spatial import cKDTree
 
 EARTH_RADIUS_KM = 6371.0088
 SCALE = 1000  # integer cost units per cost unit: 1 m when distance_per_km = 1
@@ -446,8 +450,6 @@ def _projected(lat, lon, lat0):
 
 def _sparse_arcs(p: _Problem, k: int) -> _Arcs:
     """The k nearest feasible helpers of each request, plus its feasible past/preferred ones."""
-    from scipy.spatial import cKDTree
-
     if p.n_h == 0:
         return _no_helpers(p)
     lat0 = float(np.mean(p.h_lat))
@@ -484,8 +486,9 @@ def _sparse_arcs(p: _Problem, k: int) -> _Arcs:
     keys, first = np.unique(ri * p.n_h + hi, return_index=True)
     ri, hi, dist = ri[first], hi[first], dist[first]
     order = np.lexsort((dist, ri))
-    for r in np.unique(ri):
-        reasons.pop(int(r), None)  # a past/preferred helper rescued it
+    if reasons:  # a past or preferred helper may have rescued a request
+        rescued = set(np.unique(ri).tolist())
+        reasons = {r: code for r, code in reasons.items() if r not in rescued}
     return _Arcs(ri[order], hi[order], dist[order], reasons)
 
 
@@ -503,8 +506,6 @@ def _candidates(p: _Problem, k: int | None) -> _Arcs:
 
 def _flow(p: _Problem, arcs: _Arcs, cost_int: np.ndarray, penalty: int):
     """Min-cost flow; returns (status name, optimal cost in integer units, chosen arc mask)."""
-    from ortools.graph.python import min_cost_flow
-
     m = arcs.ri.size
     sink = p.n_r + p.n_h
     used_helpers = np.unique(arcs.hi)
@@ -534,9 +535,6 @@ def lp_bound(
     p: _Problem, arcs: _Arcs, cost_int: np.ndarray, penalty: int, time_limit: float | None = None
 ):
     """The LP relaxation of the same arcs (HiGHS), in cost units; None if not solved in time."""
-    from scipy import sparse
-    from scipy.optimize import linprog
-
     m, nr = arcs.ri.size, p.n_r
     if nr == 0:
         return 0.0
@@ -676,8 +674,6 @@ def greedy(
     """Today's rule, for comparison: requests in the given order, each takes the nearest free
     feasible helper(s). Searches all helpers (widening a nearest query when its candidates are
     taken), so it is not limited to the k-nearest candidates of `propose`."""
-    from scipy.spatial import cKDTree
-
     started = time.perf_counter()
     p = _Problem(requests, helpers, weights)
     arcs = _candidates(p, None)
