@@ -39,7 +39,7 @@ EARTH_RADIUS_KM = 6371.0088
 SCALE = 1000  # integer cost units per cost unit: 1 m when distance_per_km = 1
 DENSE_LIMIT = 4_000_000  # request × helper pairs up to which every pair is a candidate
 DEFAULT_K = 20  # nearest feasible helpers kept per request beyond DENSE_LIMIT
-MAX_QUERY = 4096  # widest nearest-helper query when looking for k feasible ones
+MAX_QUERY = 2000  # widest nearest-helper query when looking for k feasible ones
 ALTERNATIVES = 3
 CHUNK = 1_000_000  # arcs per vectorised filter pass (bounds memory)
 
@@ -290,6 +290,7 @@ class _Problem:
         self.excluded_keys = self._pair_keys("excluded_helpers")
         self.past_keys = self._pair_keys("past_helpers")
         self.preferred_keys = self._pair_keys("preferred_helpers")
+        self._texts: dict = {}
 
     def _pair_keys(self, attribute: str) -> np.ndarray:
         keys = [
@@ -369,19 +370,32 @@ class _Problem:
         self, r: int, h: int, dist: float, cost: float, past: bool, preferred: bool, busy=False
     ):
         request, helper = self.requests[r], self.helpers[h]
-        reasons = [format_lazy(PAIR_REASONS["distance"], km=f"{dist:.1f}")]
+        km = f"{dist:.1f}"
+        # Lazy texts are cached: a prefecture batch builds 400,000 pairs with few distinct ones.
+        text = self._texts.get(km)
+        if text is None:
+            text = self._texts[km] = format_lazy(PAIR_REASONS["distance"], km=km)
+        reasons = [text]
         if past:
             reasons.append(PAIR_REASONS["continuity"])
         if preferred:
             reasons.append(PAIR_REASONS["preferred"])
         if request.skills:
-            reasons.append(
-                format_lazy(PAIR_REASONS["skills"], skills="、".join(sorted(request.skills)))
-            )
+            key = request.skills
+            text = self._texts.get(key)
+            if text is None:
+                skills = "、".join(sorted(request.skills))
+                text = self._texts[key] = format_lazy(PAIR_REASONS["skills"], skills=skills)
+            reasons.append(text)
         if request.window is not None:
             reasons.append(PAIR_REASONS["window"])
         if helper.load:
-            reasons.append(format_lazy(PAIR_REASONS["load"], count=helper.load))
+            text = self._texts.get(helper.load)
+            if text is None:
+                text = self._texts[helper.load] = format_lazy(
+                    PAIR_REASONS["load"], count=helper.load
+                )
+            reasons.append(text)
         if busy:
             reasons.append(PAIR_REASONS["busy"])
         return Pair(request.id, helper.id, round(float(cost), 3), round(float(dist), 3), reasons)
@@ -449,47 +463,95 @@ def _projected(lat, lon, lat0):
 
 
 def _sparse_arcs(p: _Problem, k: int) -> _Arcs:
-    """The k nearest feasible helpers of each request, plus its feasible past/preferred ones."""
+    """The k nearest feasible helpers of each request, plus its feasible past/preferred ones.
+
+    Requests are grouped by the skills they need; each group searches a k-d tree of the
+    helpers that have those skills, are insured and have room (the filters that depend on the
+    helper alone), so the nearest-neighbour query wastes little on helpers that can never fit.
+    """
     if p.n_h == 0:
         return _no_helpers(p)
     lat0 = float(np.mean(p.h_lat))
-    tree = cKDTree(_projected(p.h_lat, p.h_lon, lat0))
-    points = _projected(p.r_lat, p.r_lon, lat0)
-    todo = np.arange(p.n_r)
-    query = min(p.n_h, 2 * k)
-    parts, reasons = [], {}
-    while todo.size:
-        _, idx = tree.query(points[todo], k=query)
-        idx = idx.reshape(todo.size, query)
-        ri = np.repeat(todo, query)
-        hi = idx.ravel().astype(np.int64)
-        dist = p.distances(ri, hi)
-        stage = p.stages(ri, hi, dist)
-        feasible = (stage == 0).reshape(todo.size, query)
-        rank = np.cumsum(feasible, axis=1)
-        last = query >= min(p.n_h, MAX_QUERY) or query == p.n_h
-        done = (rank[:, -1] >= k) | last
-        keep = (feasible & (rank <= k) & done[:, None]).ravel()
-        parts.append((ri[keep], hi[keep], dist[keep]))
-        if not (rank[:, -1][done] > 0).all():
-            rows_done = np.repeat(done, query)
-            reasons.update(_reasons_for_empty(p, ri[rows_done], stage[rows_done], todo[done]))
-        todo = todo[~done]
-        query = min(p.n_h, query * 4)
+    h_xy = _projected(p.h_lat, p.h_lon, lat0)
+    r_xy = _projected(p.r_lat, p.r_lon, lat0)
+    eligible = p.h_insured & (p.h_cap > 0)
+    if p.has_skills:
+        masks, group = np.unique(p.r_mask, axis=0, return_inverse=True)
+        group = group.reshape(-1)
+    else:
+        masks, group = np.zeros((1, p.words), np.uint64), np.zeros(p.n_r, np.int64)
+    parts, empty = [], []
+    for g, mask in enumerate(masks):
+        rows = np.flatnonzero(group == g)
+        pool = eligible
+        if p.has_skills:
+            pool = pool & np.all((p.h_mask & mask) == mask, axis=1)
+        pool = np.flatnonzero(pool)
+        if pool.size == 0:
+            empty.append(rows)
+            continue
+        found, none = _nearest_feasible(p, cKDTree(h_xy[pool]), pool, r_xy, rows, k)
+        parts += found
+        empty.append(none)
     extra = np.union1d(p.past_keys, p.preferred_keys)
     if extra.size:
         ri, hi = extra // p.n_h, extra % p.n_h
         dist = p.distances(ri, hi)
         keep = p.stages(ri, hi, dist) == 0
         parts.append((ri[keep], hi[keep], dist[keep]))
+    parts.append((np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)))
     ri, hi, dist = (np.concatenate(x) for x in zip(*parts, strict=True))
-    keys, first = np.unique(ri * p.n_h + hi, return_index=True)
+    _keys, first = np.unique(ri * p.n_h + hi, return_index=True)
     ri, hi, dist = ri[first], hi[first], dist[first]
     order = np.lexsort((dist, ri))
-    if reasons:  # a past or preferred helper may have rescued a request
-        rescued = set(np.unique(ri).tolist())
-        reasons = {r: code for r, code in reasons.items() if r not in rescued}
-    return _Arcs(ri[order], hi[order], dist[order], reasons)
+    empty = np.setdiff1d(np.concatenate(empty), ri) if empty else np.zeros(0, np.int64)
+    return _Arcs(ri[order], hi[order], dist[order], _funnel(p, h_xy, r_xy, empty))
+
+
+def _nearest_feasible(p: _Problem, tree, pool, r_xy, rows, k):
+    """Query the nearest 3k helpers of the pool, widening ×3 (up to MAX_QUERY) for the
+    requests with too few feasible; returns (arc parts, requests with none)."""
+    parts, empty = [], []
+    todo = rows
+    query = min(pool.size, 3 * k)
+    while todo.size:
+        _, idx = tree.query(r_xy[todo], k=query)
+        idx = np.asarray(idx).reshape(todo.size, query)
+        ri = np.repeat(todo, query)
+        hi = pool[idx.reshape(-1)]
+        dist = p.distances(ri, hi)
+        feasible = (p.stages(ri, hi, dist) == 0).reshape(todo.size, query)
+        rank = np.cumsum(feasible, axis=1)
+        # Done with k feasible; after one widening, with a quarter of k (a request in a sparse
+        # corner of the batch rarely gains from its 2,000th nearest helper); at MAX_QUERY, always.
+        found = rank[:, -1]
+        done = (found >= k) | (query >= min(pool.size, MAX_QUERY))
+        if query > 3 * k:
+            done |= found >= max(1, k // 4)
+        keep = (feasible & (rank <= k) & done[:, None]).reshape(-1)
+        parts.append((ri[keep], hi[keep], dist[keep]))
+        empty.append(todo[done & (rank[:, -1] == 0)])
+        todo = todo[~done]
+        query = min(pool.size, query * 3)
+    return parts, np.concatenate(empty)
+
+
+def _funnel(p: _Problem, h_xy, r_xy, empty: np.ndarray) -> dict[int, str]:
+    """Reason codes for the requests without candidates, over their nearest helpers of all kinds."""
+    if not empty.size:
+        return {}
+    tree = cKDTree(h_xy)
+    query = min(p.n_h, MAX_QUERY)
+    reasons = {}
+    block = max(1, CHUNK // query)
+    for start in range(0, empty.size, block):
+        rows = empty[start : start + block]
+        _, idx = tree.query(r_xy[rows], k=query)
+        ri = np.repeat(rows, query)
+        hi = np.asarray(idx).reshape(-1).astype(np.int64)
+        dist = p.distances(ri, hi)
+        reasons.update(_reasons_for_empty(p, ri, p.stages(ri, hi, dist), rows))
+    return reasons
 
 
 def _candidates(p: _Problem, k: int | None) -> _Arcs:
