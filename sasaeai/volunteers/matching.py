@@ -288,6 +288,8 @@ class _Problem:
                 )
 
         self.excluded_keys = self._pair_keys("excluded_helpers")
+        self.r_has_excluded = np.zeros(nr, dtype=bool)
+        self.r_has_excluded[self.excluded_keys // max(nh, 1)] = True
         self.past_keys = self._pair_keys("past_helpers")
         self.preferred_keys = self._pair_keys("preferred_helpers")
         self._texts: dict = {}
@@ -322,11 +324,14 @@ class _Problem:
                 skills = np.any(self.r_mask[r] & ~self.h_mask[h], axis=1)
             else:
                 skills = np.zeros(r.size, dtype=bool)
-            area = (
-                (self.r_area[r] >= 0)
-                & ~self.h_anyarea[h]
-                & ~_member(self.area_keys, h * self.n_areas + self.r_area[r])
-            )
+            area = (self.r_area[r] >= 0) & ~self.h_anyarea[h]
+            if area.any():  # look up only the arcs that need it
+                a = np.flatnonzero(area)
+                area[a] = ~_member(self.area_keys, h[a] * self.n_areas + self.r_area[r[a]])
+            excluded = self.r_has_excluded[r]
+            if excluded.any():
+                e = np.flatnonzero(excluded)
+                excluded[e] = _member(self.excluded_keys, r[e] * self.n_h + h[e])
             window = self.r_has_window[r].copy()
             if self.m_windows and window.any():
                 w = np.flatnonzero(window)
@@ -342,7 +347,7 @@ class _Problem:
                 window,
                 ~self.h_insured[h],
                 (self.r_house[r] >= 0) & (self.r_house[r] == self.h_house[h]),
-                _member(self.excluded_keys, r * self.n_h + h),
+                excluded,
                 d > self.h_maxd[h],
                 self.h_cap[h] <= 0,
             )
