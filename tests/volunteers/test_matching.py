@@ -365,3 +365,12 @@ def test_sparse_candidates_keep_a_far_past_helper():
         [request(past_helpers=frozenset({99}))], helpers, k=3, weights=Weights(continuity_bonus=5)
     )
     assert assigned(proposal) == [(1, 99)]
+
+
+def test_large_batches_report_no_candidate_reasons_from_the_nearest_helpers():
+    helpers = [helper(10 + i, 0.1 * i, skills=frozenset({"家事"})) for i in range(40)]
+    requests = [request(1, skills=frozenset({"手話"})), request(2, household="h-1")]
+    helpers += [helper(99, 0.0, household="h-1", skills=frozenset({"手話"}), capacity=0)]
+    proposal = propose(requests, helpers, k=3)
+    assert assigned(proposal) == [(2, 10)]
+    assert str(proposal.unassigned[1]) == "候補なし: 条件に合う担い手に今回の受け入れ枠がありません"
