@@ -667,10 +667,12 @@ def propose(
         else np.zeros(0, bool)
     )
     alternatives: dict[int, list[Pair]] = {}
-    for j, b in zip(picked.tolist(), busy.tolist(), strict=True):
-        pair = p.pair(
-            int(arcs.ri[j]), int(arcs.hi[j]), arcs.dist[j], cost[j], past[j], preferred[j], b
-        )
+    for r, h, d, c, a, b, busy_now in zip(
+        arcs.ri[picked].tolist(), arcs.hi[picked].tolist(), arcs.dist[picked].tolist(),
+        cost[picked].tolist(), past[picked].tolist(), preferred[picked].tolist(), busy.tolist(),
+        strict=True,
+    ):  # fmt: skip
+        pair = p.pair(r, h, d, c, a, b, busy_now)
         alternatives.setdefault(pair.request_id, []).append(pair)
 
     seconds = time.perf_counter() - started
