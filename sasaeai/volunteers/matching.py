@@ -157,7 +157,8 @@ def _timestamp(moment: datetime, where: str) -> float:
     return moment.timestamp()
 
 
-def _window(window: Window, where: str) -> tuple[float, float]:
+def _window(window: Window, label, id: int) -> tuple[float, float]:
+    where = format_lazy(label, id=id)
     start, end = _timestamp(window.starts_at, where), _timestamp(window.ends_at, where)
     if end <= start:
         raise MatchingInputError(
@@ -273,19 +274,20 @@ class _Problem:
         self.r_has_window = np.fromiter((r.window is not None for r in R), bool, nr)
         self.r_ws = np.full(nr, np.nan)
         self.r_we = np.full(nr, np.nan)
+        seen: dict[Window, tuple[float, float]] = {}  # windows repeat: convert each once
         for i, r in enumerate(R):
             if r.window is not None:
-                self.r_ws[i], self.r_we[i] = _window(
-                    r.window, format_lazy(_("Request {id}"), id=r.id)
-                )
+                if r.window not in seen:
+                    seen[r.window] = _window(r.window, _("Request {id}"), r.id)
+                self.r_ws[i], self.r_we[i] = seen[r.window]
         self.m_windows = max((len(h.availability) for h in H), default=0)
         self.h_ws = np.full((nh, self.m_windows), np.inf)
         self.h_we = np.full((nh, self.m_windows), -np.inf)
         for i, h in enumerate(H):
             for j, w in enumerate(h.availability):
-                self.h_ws[i, j], self.h_we[i, j] = _window(
-                    w, format_lazy(_("Helper {id}"), id=h.id)
-                )
+                if w not in seen:
+                    seen[w] = _window(w, _("Helper {id}"), h.id)
+                self.h_ws[i, j], self.h_we[i, j] = seen[w]
 
         self.excluded_keys = self._pair_keys("excluded_helpers")
         self.r_has_excluded = np.zeros(nr, dtype=bool)
@@ -311,15 +313,20 @@ class _Problem:
         a = np.sin(dlat / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin(dlon / 2) ** 2
         return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
 
-    def stages(self, ri: np.ndarray, hi: np.ndarray, dist: np.ndarray) -> np.ndarray:
-        """0 for a feasible arc, else 1 + the index in FILTERS of the first filter it fails."""
+    def stages(self, ri: np.ndarray, hi: np.ndarray, dist: np.ndarray | None) -> np.ndarray:
+        """0 for a feasible arc, else 1 + the index in FILTERS of the first filter it fails.
+        Without `dist`, distances are computed only for helpers with a maximum distance."""
         out = np.zeros(ri.size, dtype=np.int8)
         for start in range(0, ri.size, CHUNK):
-            r, h, d = (
-                ri[start : start + CHUNK],
-                hi[start : start + CHUNK],
-                dist[start : start + CHUNK],
-            )
+            r, h = ri[start : start + CHUNK], hi[start : start + CHUNK]
+            limit = self.h_maxd[h]
+            if dist is not None:
+                too_far = dist[start : start + CHUNK] > limit
+            else:
+                too_far = np.isfinite(limit)
+                if too_far.any():
+                    f = np.flatnonzero(too_far)
+                    too_far[f] = self.distances(r[f], h[f]) > limit[f]
             if self.has_skills:
                 skills = np.any(self.r_mask[r] & ~self.h_mask[h], axis=1)
             else:
@@ -348,7 +355,7 @@ class _Problem:
                 ~self.h_insured[h],
                 (self.r_house[r] >= 0) & (self.r_house[r] == self.h_house[h]),
                 excluded,
-                d > self.h_maxd[h],
+                too_far,
                 self.h_cap[h] <= 0,
             )
             code = np.zeros(r.size, dtype=np.int8)
@@ -524,8 +531,7 @@ def _nearest_feasible(p: _Problem, tree, pool, r_xy, rows, k):
         idx = np.asarray(idx).reshape(todo.size, query)
         ri = np.repeat(todo, query)
         hi = pool[idx.reshape(-1)]
-        dist = p.distances(ri, hi)
-        feasible = (p.stages(ri, hi, dist) == 0).reshape(todo.size, query)
+        feasible = (p.stages(ri, hi, None) == 0).reshape(todo.size, query)
         rank = np.cumsum(feasible, axis=1)
         # Done with k feasible; after one widening, with a quarter of k (a request in a sparse
         # corner of the batch rarely gains from its 2,000th nearest helper); at MAX_QUERY, always.
@@ -534,7 +540,8 @@ def _nearest_feasible(p: _Problem, tree, pool, r_xy, rows, k):
         if query > 3 * k:
             done |= found >= max(1, k // 4)
         keep = (feasible & (rank <= k) & done[:, None]).reshape(-1)
-        parts.append((ri[keep], hi[keep], dist[keep]))
+        ri, hi = ri[keep], hi[keep]
+        parts.append((ri, hi, p.distances(ri, hi)))  # haversine only for the kept arcs
         empty.append(todo[done & (rank[:, -1] == 0)])
         todo = todo[~done]
         query = min(pool.size, query * 3)
@@ -554,8 +561,7 @@ def _funnel(p: _Problem, h_xy, r_xy, empty: np.ndarray) -> dict[int, str]:
         _, idx = tree.query(r_xy[rows], k=query)
         ri = np.repeat(rows, query)
         hi = np.asarray(idx).reshape(-1).astype(np.int64)
-        dist = p.distances(ri, hi)
-        reasons.update(_reasons_for_empty(p, ri, p.stages(ri, hi, dist), rows))
+        reasons.update(_reasons_for_empty(p, ri, p.stages(ri, hi, None), rows))
     return reasons
 
 
