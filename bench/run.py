@@ -1,6 +1,6 @@
 """`make bench`: each benchmark's figure beside the baseline measured in the same run.
 
-Usage: python -m bench.run [--size town|city|prefecture] [--repeat N]
+Usage: python -m bench.run [--size town|city|prefecture] [--repeat N] [--only matching]
 Runs against a throw-away database (SQLite file, or DATABASE_URL's server with a `_bench`
 suffix), through Django's full middleware stack with the test client.
 """
@@ -36,6 +36,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser()
     parser.add_argument("--size", default=os.environ.get("BENCH_SIZE", "city"))
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument(
+        "--only", choices=["matching"], help="only these figures, with the baseline"
+    )
     args = parser.parse_args(argv)
 
     base_url = os.environ.get("DATABASE_URL", "")
@@ -62,6 +65,8 @@ def main(argv=None):
     from sasaeai.accounts.models import Membership, Role
 
     call_command("migrate", verbosity=0)
+    if args.only == "matching":
+        return matching_only(args)
     size = SIZES[args.size]
     start = time.perf_counter()
     counts = generate(size)
@@ -121,11 +126,38 @@ def main(argv=None):
             ("API area list (GET /api/v1/areas?limit=100)", timed(get(client, "/api/v1/areas?limit=100"), args.repeat)),
         ] + plan_results + resource_results + consultation_results + area_results + job_results + onboarding_results + notification_results + survey_results  # fmt: skip
 
+    from bench.matching import matching_benchmarks
+
+    results += matching_benchmarks(args.size)
+    return report(baseline, results)
+
+
+def report(baseline: float, results: list[tuple[str, float]]) -> int:
     print(f"\n{'benchmark':66} {'median ms':>10} {'× baseline':>11}")
     print(f"{'baseline: minimal view reading one row':66} {baseline * 1000:10.2f} {1:11.2f}")
     for name, seconds in results:
         print(f"{name:66} {seconds * 1000:10.2f} {seconds / baseline:11.2f}")
     return 0
+
+
+def matching_only(args) -> int:
+    """`--only matching`: the matching batches (no generated data), beside the baseline."""
+    from django.test import Client, override_settings
+
+    from bench.matching import matching_benchmarks
+    from sasaeai.core.models import Tenant
+
+    Tenant.objects.get_or_create(
+        code="999990", defaults={"name": "ベンチ市", "prefecture": "埼玉県"}
+    )
+    with override_settings(ROOT_URLCONF="bench.urls", DEBUG=False):
+        anonymous = Client()
+
+        def one_row():
+            assert anonymous.get("/bench/baseline/").status_code == 200
+
+        baseline = timed(one_row, args.repeat)
+    return report(baseline, matching_benchmarks(args.size))
 
 
 def plan_benchmarks(admin, client, get, repeat: int, anonymous=None) -> list[tuple[str, float]]:
