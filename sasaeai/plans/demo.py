@@ -30,6 +30,10 @@ METRIC_BINDINGS = {
     "地域子育て支援拠点事業実施施設のある中学校区数": "resources.school_districts_with_child_rearing_hub",
     "福祉の相談窓口への相談件数": "consultation.consultations_received",
     "コミュニティソーシャルワーカー（ＣＳＷ）による総合的福祉相談支援件数": "consultation.csw_support_count",
+    "ボランティア体験に参加した人数": "courses.participants:volunteer_experience",
+    "社会福祉協議会による出前講座の利用件数": "courses.sessions_held:outreach_course",
+    "認知症サポーター養成講座受講者数（累計）": "courses.completed_total:dementia_supporter",
+    "障害者週間記念事業来場者数": "courses.participants:event",
 }
 DEMO_RESULTS = "（デモ）{title}について、年間計画に沿って取組を実施した。"
 DEMO_ISSUES = "（デモ）参加者・担い手の固定化が見られる。"
