@@ -26,7 +26,9 @@ class CourseForm(forms.Form):
         label=_("fiscal year the earlier count runs to"), min_value=1900, max_value=2200,
         required=False,
     )  # fmt: skip
-    questionnaire_url = forms.URLField(label=_("questionnaire link"), required=False)
+    questionnaire_url = forms.URLField(
+        label=_("questionnaire link"), required=False, assume_scheme="https"
+    )
 
     @classmethod
     def for_course(cls, course: Course, data=None):
