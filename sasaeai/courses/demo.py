@@ -79,6 +79,7 @@ def _session(actor, course, day: date, *, hour=10, capacity=None, place="", area
 def _days(first: date, last: date, day_of_month: int, months) -> list[date]:
     days = []
     for month in months:
+        month = (month - 1) % 12 + 1  # 13 is next January
         year = first.year if month >= 4 else first.year + 1
         day = date(year, month, day_of_month)
         if first <= day <= last:
