@@ -162,7 +162,7 @@ def session_update(*, actor: Actor, session: Session, **values) -> Session:
     _session_check(session)
     session.save()
     if session.capacity is not None:
-        _move_up(session)  # a larger capacity takes people off the waiting list
+        _move_up(actor, session)  # a larger capacity takes people off the waiting list
     audit_object(actor, Action.UPDATE, session, detail={"fields": sorted(values)})
     return session
 
@@ -286,7 +286,7 @@ def registration_message(registration: Registration) -> str:
     return _("This registration is cancelled.")
 
 
-def _move_up(session: Session) -> list[Registration]:
+def _move_up(actor: Actor, session: Session) -> list[Registration]:
     """Fill free places from the waiting list, first come first served; mail them on commit."""
     if session.capacity is None or session.status != SessionStatus.SCHEDULED:
         return []
@@ -302,7 +302,7 @@ def _move_up(session: Session) -> list[Registration]:
         registration.status = RegistrationStatus.REGISTERED
         registration.save(update_fields=["status"])
         audit_object(
-            public_actor(session.tenant_id), Action.UPDATE, registration,
+            actor, Action.UPDATE, registration,
             detail={"status": registration.status, "moved_up": True},
         )  # fmt: skip
     ids = [r.pk for r in moved if r.email]
@@ -331,7 +331,7 @@ def registration_cancel(
     registration.cancelled_at = timezone.now()
     registration.save(update_fields=["status", "cancelled_at"])
     audit_object(actor, Action.UPDATE, registration, detail={"status": registration.status})
-    return _move_up(session)
+    return _move_up(actor, session)
 
 
 def _send(tenant_id: int, to: str, subject: str, body: str, attachments=()) -> bool:
