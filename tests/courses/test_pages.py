@@ -200,3 +200,24 @@ def test_the_session_form_refuses_an_end_before_the_start(world, course):
     })  # fmt: skip
     assert response.status_code == 200
     assert course.sessions.count() == 0
+
+
+def _queries(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured.captured_queries)
+
+
+def test_the_session_page_and_the_list_read_a_fixed_number_of_queries(world, staff, course):
+    session = make_session(staff, course, capacity=20)
+    client = world.client_for(world.user(Role.WELFARE_COUNCIL_STAFF))
+    register(session, "一")
+    few = _queries(client, f"/courses/session/{session.pk}/"), _queries(client, "/courses/")
+    for number in range(6):
+        register(session, f"人{number}")
+        make_session(staff, course, days=10 + number)
+    many = _queries(client, f"/courses/session/{session.pk}/"), _queries(client, "/courses/")
+    assert many == few
