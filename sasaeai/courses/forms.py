@@ -81,9 +81,9 @@ class SessionForm(forms.Form):
 
 
 class RegistrationForm(forms.Form):
-    name = forms.CharField(label=_("name"), max_length=100)
+    name = forms.CharField(label=_("full name"), max_length=100)
     phone = forms.CharField(label=_("phone"), max_length=30, required=False)
-    email = forms.EmailField(label=_("e-mail"), required=False)
+    email = forms.EmailField(label=_("e-mail address"), required=False)
 
 
 class HeadCountForm(forms.Form):

@@ -134,9 +134,9 @@ class Registration(TenantScoped):
     session = models.ForeignKey(
         Session, on_delete=models.PROTECT, related_name="registrations", verbose_name=_("session")
     )
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("full name"), max_length=100)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
-    email = models.EmailField(_("e-mail"), max_length=254, blank=True)
+    email = models.EmailField(_("e-mail address"), max_length=254, blank=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -152,7 +152,7 @@ class Registration(TenantScoped):
         default=RegistrationStatus.REGISTERED,
     )
     attended = models.BooleanField(_("attended"), default=False)
-    completed = models.BooleanField(_("completed"), default=False)
+    completed = models.BooleanField(_("course completed"), default=False)
     registered_at = models.DateTimeField(_("registered at"), default=timezone.now)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     is_demo = models.BooleanField(_("demo data"), default=False)

@@ -64,9 +64,12 @@ def public_tenant(code: str) -> Tenant | None:
 
 
 def public_sessions(tenant_id: int, now: datetime | None = None) -> QuerySet[Session]:
-    """Upcoming sessions with their remaining places: no registrant appears, only counts."""
+    """Upcoming sessions with their remaining places: no registrant appears, only counts.
+
+    出前講座 are left out: each is held for the group that asked for it, not open to all."""
     return (
         Session.objects.filter(tenant_id=tenant_id)
+        .exclude(course__kind=CourseKind.OUTREACH_COURSE)
         .upcoming(now)
         .select_related("course", "area")
         .annotate(

@@ -221,3 +221,13 @@ def test_the_session_page_and_the_list_read_a_fixed_number_of_queries(world, sta
         make_session(staff, course, days=10 + number)
     many = _queries(client, f"/courses/session/{session.pk}/"), _queries(client, "/courses/")
     assert many == few
+
+
+def test_outreach_sessions_are_not_on_the_public_page(world, staff):
+    with tenant_context(world.tenant_a.pk):
+        outreach = services.course_create(
+            actor=staff, kind="outreach_course", key="outreach", title="出前講座（自治会向け）"
+        )
+    make_session(staff, outreach, capacity=None, requesting_group="並木自治会")
+    html = Client().get(f"/courses/{world.tenant_a.code}/").content.decode()
+    assert "出前講座（自治会向け）" not in html and "並木自治会" not in html
