@@ -39,6 +39,14 @@ class CoursesConfig(AppConfig):
                 source="courses",
             )
         )
+        events.register(
+            events.EventKind(
+                key="courses.outreach_requested",
+                label=_("A group asks for an outreach course"),
+                asks_action=True,
+                source="courses",
+            )
+        )
         register_metrics()
         # Before the plans (order 50), whose demo indicators read these metrics.
         demo.register_demo_loader(load_courses, order=24)

@@ -92,3 +92,44 @@ class HeadCountForm(forms.Form):
 
 class StatisticsForm(forms.Form):
     fiscal_year = forms.IntegerField(label=_("fiscal year"), min_value=1990, max_value=2200)
+
+
+class OutreachRequestForm(forms.Form):
+    group_name = forms.CharField(label=_("requesting group"), max_length=200)
+    contact_name = forms.CharField(label=_("contact person"), max_length=100)
+    phone = forms.CharField(label=_("phone"), max_length=30, required=False)
+    email = forms.EmailField(label=_("e-mail address"), required=False)
+    wanted_date = forms.DateField(
+        label=_("date wanted"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    topic = forms.CharField(label=_("topic"), max_length=300)
+    expected_participants = forms.IntegerField(
+        label=_("expected participants"), min_value=1, max_value=100_000, required=False
+    )
+    course = forms.TypedChoiceField(label=_("course"), coerce=int, required=False, empty_value=None)
+
+    def __init__(self, *args, courses=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["course"].choices = [("", "—")] + [(c.pk, c.title) for c in courses]
+
+
+class OutreachDecisionForm(forms.Form):
+    accept = forms.TypedChoiceField(
+        label=_("decision"), coerce=lambda v: v == "1",
+        choices=[("1", _("accept")), ("0", _("decline"))],
+    )  # fmt: skip
+    course = forms.TypedChoiceField(label=_("course"), coerce=int, required=False, empty_value=None)
+    starts_at = forms.DateTimeField(
+        label=_("starts at"), required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )  # fmt: skip
+    ends_at = forms.DateTimeField(
+        label=_("ends at"), required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )  # fmt: skip
+    place = forms.CharField(label=_("place"), max_length=200, required=False)
+    note = forms.CharField(label=_("note"), widget=forms.Textarea, required=False)
+
+    def __init__(self, *args, courses=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["course"].choices = [("", "—")] + [(c.pk, c.title) for c in courses]

@@ -167,3 +167,53 @@ class Registration(TenantScoped):
 
     def __str__(self):
         return f"registration {self.pk}"
+
+
+class OutreachStatus(models.TextChoices):
+    REQUESTED = "requested", _("requested")
+    ACCEPTED = "accepted", _("accepted")
+    DECLINED = "declined", _("declined")
+
+
+class OutreachRequest(TenantScoped):
+    """A group asks for a 出前講座 (a 自治会, a school, a company). Accepting it schedules a
+    session of the chosen outreach course for that group. Holds a contact: personal data."""
+
+    course = models.ForeignKey(
+        Course,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="outreach_requests",
+        verbose_name=_("course"),
+    )
+    group_name = models.CharField(_("requesting group"), max_length=200)
+    contact_name = models.CharField(_("contact person"), max_length=100)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    email = models.EmailField(_("e-mail address"), max_length=254, blank=True)
+    wanted_date = models.DateField(_("date wanted"))
+    topic = models.CharField(_("topic"), max_length=300)
+    expected_participants = models.PositiveIntegerField(
+        _("expected participants"), null=True, blank=True
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=OutreachStatus.choices, default=OutreachStatus.REQUESTED
+    )
+    session = models.OneToOneField(
+        Session,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="outreach_request",
+        verbose_name=_("session"),
+    )
+    decision_note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("outreach course request")
+        verbose_name_plural = _("outreach course requests")
+
+    def __str__(self):
+        return f"outreach request {self.pk}"

@@ -14,7 +14,7 @@ from sasaeai.accounts.middleware import tenant_choice_exempt, two_factor_exempt
 from sasaeai.core.forms import add_validation_errors
 from sasaeai.core.tenancy import tenant_context
 from sasaeai.courses import selectors, services
-from sasaeai.courses.forms import RegistrationForm
+from sasaeai.courses.forms import OutreachRequestForm, RegistrationForm
 from sasaeai.courses.models import RegistrationStatus, Session
 
 PUBLIC_LIMIT = 200  # a public page's work stays bounded
@@ -111,3 +111,22 @@ def public_registered(request, tenant, token: str):
             "error": error,
         },
     )
+
+
+@public_page
+def public_outreach_request(request, tenant):
+    """A group asks for a 出前講座; the answer comes from the council by phone or mail."""
+    courses = {c.pk: c for c in selectors.outreach_courses(tenant.pk)}
+    form = OutreachRequestForm(request.POST or None, courses=courses.values())
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["course"] = courses.get(data["course"])
+        try:
+            services.outreach_request_submit(
+                tenant_id=tenant.pk, ip_address=request.META.get("REMOTE_ADDR"), **data
+            )
+        except ValidationError as error:
+            add_validation_errors(form, error)
+        else:
+            return render(request, "courses/public_outreach_thanks.html", {"tenant": tenant})
+    return render(request, "courses/public_outreach.html", {"tenant": tenant, "form": form})

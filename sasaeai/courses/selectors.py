@@ -13,6 +13,7 @@ from sasaeai.core.models import Tenant
 from sasaeai.courses.models import (
     Course,
     CourseKind,
+    OutreachRequest,
     Registration,
     RegistrationStatus,
     Session,
@@ -194,3 +195,17 @@ def metric_options(tenant_id: int, *, keys_only: bool = False) -> list[tuple[str
     if keys_only:
         return courses
     return [(value, str(label)) for value, label in CourseKind.choices] + courses
+
+
+def outreach_requests_visible_to(actor: policy.Actor) -> QuerySet[OutreachRequest]:
+    return (
+        policy.scope(actor, MANAGE, OutreachRequest.objects.all())
+        .select_related("course", "session")
+        .order_by("status", "wanted_date", "pk")
+    )
+
+
+def outreach_courses(tenant_id: int) -> QuerySet[Course]:
+    return Course.objects.filter(tenant_id=tenant_id, kind=CourseKind.OUTREACH_COURSE).order_by(
+        "title", "pk"
+    )

@@ -25,6 +25,8 @@ from sasaeai.core.models import Area
 from sasaeai.courses.models import (
     Course,
     CourseKind,
+    OutreachRequest,
+    OutreachStatus,
     Registration,
     RegistrationStatus,
     Session,
@@ -453,3 +455,103 @@ def thank_you_send(*, actor: Actor, session: Session) -> int:
             ):
                 sent += 1
     return sent
+
+
+# --- 出前講座 requests ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def outreach_request_submit(
+    *,
+    tenant_id: int,
+    group_name: str,
+    contact_name: str,
+    wanted_date,
+    topic: str,
+    phone: str = "",
+    email: str = "",
+    expected_participants: int | None = None,
+    course: Course | None = None,
+    ip_address: str | None = None,
+    today=None,
+) -> OutreachRequest:
+    """A group's request from the public form; the council's staff are told (asks action)."""
+    values = {
+        "group_name": group_name.strip(), "contact_name": contact_name.strip(),
+        "phone": phone.strip(), "email": email.strip(), "topic": topic.strip(),
+    }  # fmt: skip
+    errors: dict[str, list] = {}
+    if not values["phone"] and not values["email"]:
+        errors["phone"] = [_("Give a phone number or an e-mail address to reach you.")]
+    if wanted_date is not None and wanted_date <= (today or timezone.localdate()):
+        errors["wanted_date"] = [_("Choose a date after today.")]
+    if course is not None and (
+        course.tenant_id != tenant_id or course.kind != CourseKind.OUTREACH_COURSE
+    ):
+        errors["course"] = [_("Choose an outreach course of this municipality.")]
+    request = OutreachRequest(
+        tenant_id=tenant_id, course=course, wanted_date=wanted_date,
+        expected_participants=expected_participants, **values,
+    )  # fmt: skip
+    try:
+        request.full_clean(exclude=["course", "session"])
+    except ValidationError as error:
+        for name, messages in error.message_dict.items():
+            errors.setdefault(name, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+    request.save()
+    audit_object(public_actor(tenant_id, ip_address), Action.CREATE, request)
+    events.publish(
+        "courses.outreach_requested", tenant_id, _outreach_staff(tenant_id, course),
+        "/courses/outreach/", "courses.outreachrequest", request.pk,
+    )  # fmt: skip
+    return request
+
+
+def _outreach_staff(tenant_id: int, course: Course | None) -> list[int]:
+    """The course's staff in charge, or else the council's staff of the tenant."""
+    from sasaeai.accounts.models import Membership, Role
+
+    if course is not None and course.contact_user_id:
+        return [course.contact_user_id]
+    return list(
+        Membership.objects.active()
+        .filter(tenant_id=tenant_id, role=Role.WELFARE_COUNCIL_STAFF)
+        .values_list("user_id", flat=True)
+    )
+
+
+@transaction.atomic
+def outreach_request_decide(
+    *,
+    actor: Actor,
+    request: OutreachRequest,
+    accept: bool,
+    course: Course | None = None,
+    starts_at: datetime | None = None,
+    ends_at: datetime | None = None,
+    place: str = "",
+    note: str = "",
+) -> OutreachRequest:
+    """Accept (schedules a session of an outreach course for the group) or decline."""
+    policy.require(actor, MANAGE, request)
+    request = OutreachRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status != OutreachStatus.REQUESTED:
+        raise ValidationError(_("This request has already been answered."))
+    if accept:
+        course = course or request.course
+        if course is None or course.kind != CourseKind.OUTREACH_COURSE:
+            raise ValidationError({"course": [_("Choose an outreach course.")]})
+        if starts_at is None or ends_at is None:
+            raise ValidationError({"starts_at": [_("Give the date and time of the session.")]})
+        request.session = session_create(
+            actor=actor, course=course, starts_at=starts_at, ends_at=ends_at, place=place,
+            requesting_group=request.group_name, note=request.topic,
+        )  # fmt: skip
+        request.course = course
+    request.status = OutreachStatus.ACCEPTED if accept else OutreachStatus.DECLINED
+    request.decision_note = note.strip()
+    request.save()
+    audit_object(actor, Action.UPDATE, request, detail={"status": request.status})
+    return request

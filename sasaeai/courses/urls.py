@@ -22,6 +22,8 @@ urlpatterns = [
         views.session_export,
         name="session_export",
     ),
+    path("outreach/", views.outreach_list, name="outreach_list"),
+    path("outreach/<int:pk>/decide/", views.outreach_decide, name="outreach_decide"),
     path("registration/<int:pk>/cancel/", views.registration_cancel, name="registration_cancel"),
     # Public pages (no login), by the municipality's six-digit local government code.
     re_path(r"^(?P<tenant_code>[0-9]{6})/$", public_views.public_sessions, name="public_sessions"),
@@ -29,6 +31,11 @@ urlpatterns = [
         r"^(?P<tenant_code>[0-9]{6})/sessions/(?P<session_id>[0-9]+)/register/$",
         public_views.public_register,
         name="public_register",
+    ),
+    re_path(
+        r"^(?P<tenant_code>[0-9]{6})/outreach/$",
+        public_views.public_outreach_request,
+        name="public_outreach_request",
     ),
     re_path(
         r"^(?P<tenant_code>[0-9]{6})/registered/(?P<token>[-\w:]+)/$",

@@ -24,6 +24,7 @@ from sasaeai.courses import selectors, services
 from sasaeai.courses.forms import (
     CourseForm,
     HeadCountForm,
+    OutreachDecisionForm,
     RegistrationForm,
     SessionForm,
     StatisticsForm,
@@ -342,3 +343,45 @@ def statistics(request):
         {"form": form, "rows": rows, "totals": totals.values(), "year_label":
          fiscal_year_label(year)},
     )  # fmt: skip
+
+
+def outreach_list(request):
+    """出前講座 requests: open ones first, each with its decision form; reads audited."""
+    actor = request.actor
+    policy.require(actor, MANAGE)
+    page = Paginator(selectors.outreach_requests_visible_to(actor), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    audit_reads(actor, list(page.object_list))
+    courses = list(selectors.outreach_courses(actor.tenant_id))
+    for row in page.object_list:
+        row.form = OutreachDecisionForm(
+            courses=courses, prefix=f"r{row.pk}", initial={"course": row.course_id}
+        )
+    return render(request, "courses/outreach_list.html", {"page": page})
+
+
+@require_POST
+def outreach_decide(request, pk: int):
+    actor = request.actor
+    row = selectors.outreach_requests_visible_to(actor).filter(pk=pk).first()
+    if row is None:
+        policy.require(actor, MANAGE)
+        raise Http404
+    courses = {c.pk: c for c in selectors.outreach_courses(actor.tenant_id)}
+    form = OutreachDecisionForm(request.POST, courses=courses.values(), prefix=f"r{row.pk}")
+    if not form.is_valid():
+        messages.error(request, _("Check the decision, the course and the date."))
+        return redirect("courses:outreach_list")
+    data = form.cleaned_data
+    try:
+        services.outreach_request_decide(
+            actor=actor, request=row, accept=data["accept"], course=courses.get(data["course"]),
+            starts_at=data["starts_at"], ends_at=data["ends_at"], place=data["place"],
+            note=data["note"],
+        )  # fmt: skip
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The request was answered."))
+    return redirect("courses:outreach_list")
