@@ -128,6 +128,22 @@ def _load_tokorozawa(actor, tenant, first: date, last: date) -> None:
     for index, day in enumerate(_days(first, last, 10, range(4, 16))):
         _session(actor, outreach, day, hour=13, place="依頼団体の会場", group=groups[index % 4],
                  head_count=15 + (index * 7) % 30)  # fmt: skip
+    today = timezone.localdate()
+    for offset, (group, topic) in enumerate(
+        (("新所沢団地自治会", "認知症の人への声かけ"), ("市立小学校PTA", "福祉のまちづくり"))
+    ):
+        request = services.outreach_request_submit(
+            tenant_id=tenant.pk, group_name=group, contact_name="連絡 担当（デモ）",
+            phone="04-0000-0000", wanted_date=today + timedelta(days=20 + 20 * offset),
+            topic=topic, expected_participants=30, course=outreach, is_demo=True,
+        )  # fmt: skip
+        if offset == 0:
+            start = _at(today + timedelta(days=20), 13)
+            services.outreach_request_decide(
+                actor=actor, request=request, accept=True, starts_at=start,
+                ends_at=start + timedelta(hours=1, minutes=30), place="新所沢団地集会所",
+                is_demo=True,
+            )  # fmt: skip
     ordinance = services.course_create(
         actor=actor, kind=CourseKind.OUTREACH_COURSE, key="inclusive_society_ordinance",
         title="共に生きる社会づくり条例の出前講座", organiser="所沢市 障害福祉課",

@@ -208,6 +208,7 @@ class OutreachRequest(TenantScoped):
         verbose_name=_("session"),
     )
     decision_note = models.TextField(_("note"), blank=True)
+    is_demo = models.BooleanField(_("demo data"), default=False)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:

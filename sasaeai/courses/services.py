@@ -474,6 +474,7 @@ def outreach_request_submit(
     course: Course | None = None,
     ip_address: str | None = None,
     today=None,
+    is_demo: bool = False,
 ) -> OutreachRequest:
     """A group's request from the public form; the council's staff are told (asks action)."""
     values = {
@@ -491,7 +492,7 @@ def outreach_request_submit(
         errors["course"] = [_("Choose an outreach course of this municipality.")]
     request = OutreachRequest(
         tenant_id=tenant_id, course=course, wanted_date=wanted_date,
-        expected_participants=expected_participants, **values,
+        expected_participants=expected_participants, is_demo=is_demo, **values,
     )  # fmt: skip
     try:
         request.full_clean(exclude=["course", "session"])
@@ -533,6 +534,7 @@ def outreach_request_decide(
     ends_at: datetime | None = None,
     place: str = "",
     note: str = "",
+    is_demo: bool = False,
 ) -> OutreachRequest:
     """Accept (schedules a session of an outreach course for the group) or decline."""
     policy.require(actor, MANAGE, request)
@@ -547,7 +549,7 @@ def outreach_request_decide(
             raise ValidationError({"starts_at": [_("Give the date and time of the session.")]})
         request.session = session_create(
             actor=actor, course=course, starts_at=starts_at, ends_at=ends_at, place=place,
-            requesting_group=request.group_name, note=request.topic,
+            requesting_group=request.group_name, note=request.topic, is_demo=is_demo,
         )  # fmt: skip
         request.course = course
     request.status = OutreachStatus.ACCEPTED if accept else OutreachStatus.DECLINED
