@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from sasaeai.accounts.models import Role
 from sasaeai.core import metrics
 from sasaeai.core.fiscal import fiscal_year_of
 from sasaeai.core.tenancy import tenant_context
@@ -143,3 +144,16 @@ def test_the_metric_families_offer_kinds_and_course_keys(world, course):
         "courses.completed_total"
     ].options(world.tenant_a.pk)
     assert "event" in dict(families["courses.participants"].options(world.tenant_a.pk))
+
+
+def test_the_statistics_page_counts_sessions_and_participants_by_month_and_kind(
+    world, staff, course
+):
+    session, _rows = held_session_with(staff, course, ["一", "二", "三"], {"一", "二"})
+    client = world.client_for(world.user(Role.MUNICIPAL_STAFF))
+    response = client.get(f"/courses/statistics/?fiscal_year={THIS_YEAR}")
+    month = timezone.localtime(session.starts_at).strftime("%Y-%m")
+    rows = response.context["rows"]
+    assert [(r["month"].strftime("%Y-%m"), r["kind"], r["sessions"], r["participants"])
+            for r in rows] == [(month, "training", 1, 2)]  # fmt: skip
+    assert "養成講座" in response.content.decode()
