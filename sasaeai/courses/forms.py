@@ -29,16 +29,24 @@ class CourseForm(forms.Form):
     questionnaire_url = forms.URLField(
         label=_("questionnaire link"), required=False, assume_scheme="https"
     )
+    contact_user_id = forms.TypedChoiceField(
+        label=_("staff in charge"), coerce=int, required=False, empty_value=None,
+        help_text=_("Told of each new registration."),
+    )  # fmt: skip
+
+    def __init__(self, *args, staff=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contact_user_id"].choices = [("", "—")] + list(staff)
 
     @classmethod
-    def for_course(cls, course: Course, data=None):
+    def for_course(cls, course: Course, data=None, staff=()):
         initial = {
             name: getattr(course, name)
             for name in ("kind", "title", "key", "description", "organiser", "audience",
                          "completes_on_attendance", "cumulative", "cumulative_base",
-                         "cumulative_base_year", "questionnaire_url")
+                         "cumulative_base_year", "questionnaire_url", "contact_user_id")
         }  # fmt: skip
-        return cls(data, initial=initial)
+        return cls(data, initial=initial, staff=staff)
 
     def values(self) -> dict:
         data = dict(self.cleaned_data)

@@ -209,3 +209,18 @@ def outreach_courses(tenant_id: int) -> QuerySet[Course]:
     return Course.objects.filter(tenant_id=tenant_id, kind=CourseKind.OUTREACH_COURSE).order_by(
         "title", "pk"
     )
+
+
+def course_staff(tenant_id: int) -> list[tuple[int, str]]:
+    """(user id, name) of the tenant's active members who manage courses: the choices for a
+    course's staff in charge."""
+    from sasaeai.accounts.models import Membership
+
+    roles = policy.PERMISSIONS.get(MANAGE, frozenset())
+    rows = (
+        Membership.objects.active()
+        .filter(tenant_id=tenant_id, role__in=roles)
+        .select_related("user")
+        .order_by("user__username")
+    )
+    return [(m.user_id, m.user.display_name or m.user.username) for m in rows]

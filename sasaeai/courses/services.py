@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from sasaeai.accounts import policy
+from sasaeai.accounts.models import Membership
 from sasaeai.accounts.policy import Actor
 from sasaeai.audit.models import Action
 from sasaeai.audit.services import audit_object, audit_reads
@@ -59,6 +60,13 @@ def public_actor(tenant_id: int, ip_address: str | None = None) -> Actor:
 
 def _course_check(course: Course) -> None:
     errors = {}
+    if (
+        course.contact_user_id
+        and not Membership.objects.active()
+        .filter(tenant_id=course.tenant_id, user_id=course.contact_user_id)
+        .exists()
+    ):
+        errors["contact_user_id"] = [_("Choose a member of this municipality.")]
     if course.cumulative and course.cumulative_base and course.cumulative_base_year is None:
         errors["cumulative_base_year"] = [
             _("Give the fiscal year up to which the earlier count runs.")
@@ -512,7 +520,7 @@ def outreach_request_submit(
 
 def _outreach_staff(tenant_id: int, course: Course | None) -> list[int]:
     """The course's staff in charge, or else the council's staff of the tenant."""
-    from sasaeai.accounts.models import Membership, Role
+    from sasaeai.accounts.models import Role
 
     if course is not None and course.contact_user_id:
         return [course.contact_user_id]

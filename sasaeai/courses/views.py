@@ -84,10 +84,11 @@ def course_form(request, pk: int | None = None):
     actor = request.actor
     policy.require(actor, MANAGE)
     course = _course(actor, pk) if pk else None
+    staff = selectors.course_staff(actor.tenant_id)
     if course:
-        form = CourseForm.for_course(course, request.POST or None)
+        form = CourseForm.for_course(course, request.POST or None, staff=staff)
     else:
-        form = CourseForm(request.POST or None)
+        form = CourseForm(request.POST or None, staff=staff)
     if request.method == "POST" and form.is_valid():
         try:
             if course:

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import openpyxl
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 
@@ -231,3 +232,23 @@ def test_outreach_sessions_are_not_on_the_public_page(world, staff):
     make_session(staff, outreach, capacity=None, requesting_group="並木自治会")
     html = Client().get(f"/courses/{world.tenant_a.code}/").content.decode()
     assert "出前講座（自治会向け）" not in html and "並木自治会" not in html
+
+
+def test_the_staff_in_charge_is_chosen_among_this_tenants_course_staff(world, staff, course):
+    client = world.client_for(world.user(Role.WELFARE_COUNCIL_STAFF))
+    coordinator = world.user(Role.VOLUNTEER_COORDINATOR)
+    data = {"kind": "training", "title": course.title, "key": course.key,
+            "cumulative": "on", "cumulative_base": "22518", "cumulative_base_year": "2019",
+            "completes_on_attendance": "on"}  # fmt: skip
+    response = client.post(
+        f"/courses/course/{course.pk}/edit/", {**data, "contact_user_id": coordinator.pk}
+    )
+    assert response.status_code == 302
+    course.refresh_from_db()
+    assert course.contact_user_id == coordinator.pk
+    response = client.post(
+        f"/courses/course/{course.pk}/edit/", {**data, "contact_user_id": world.admin_b.user_id}
+    )
+    assert response.status_code == 200  # not a choice: another tenant's member
+    with tenant_context(course.tenant_id), pytest.raises(ValidationError):
+        services.course_update(actor=staff, course=course, contact_user_id=world.admin_b.user_id)
