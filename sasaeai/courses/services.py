@@ -165,12 +165,22 @@ def session_create(*, actor: Actor, course: Course, is_demo: bool = False, **val
 def session_update(*, actor: Actor, session: Session, **values) -> Session:
     policy.require(actor, MANAGE, session)
     session = Session.objects.select_for_update().get(pk=session.pk)
+    was_cancelled = session.status == SessionStatus.CANCELLED
     for name, value in values.items():
         if name not in SESSION_FIELDS:
             raise TypeError(f"Unknown session field: {name}")
         setattr(session, name, value)
     _session_check(session)
     session.save()
+    if session.status == SessionStatus.CANCELLED and not was_cancelled:
+        # Everyone still holding a place or waiting hears of it, after commit.
+        ids = list(
+            session.registrations.exclude(status=RegistrationStatus.CANCELLED)
+            .exclude(email="")
+            .values_list("pk", flat=True)
+        )
+        if ids:
+            transaction.on_commit(lambda: _mail_cancelled(session.tenant_id, ids))
     if session.capacity is not None:
         _move_up(actor, session)  # a larger capacity takes people off the waiting list
     audit_object(actor, Action.UPDATE, session, detail={"fields": sorted(values)})
@@ -384,6 +394,26 @@ def _mail_moved_up(tenant_id: int, registration_ids: list[int]) -> None:
                     f"{registration_token(row)}/",
                 ])  # fmt: skip
                 _send(tenant_id, row.email, subject, body)
+
+
+def _mail_cancelled(tenant_id: int, registration_ids: list[int]) -> None:
+    from sasaeai.core.tenancy import tenant_context
+
+    with tenant_context(tenant_id), translation.override(settings.LANGUAGE_CODE):
+        rows = Registration.objects.filter(pk__in=registration_ids).select_related(
+            "session__course"
+        )
+        for row in rows:
+            session = row.session
+            subject = _("[Sasaeai] Cancelled: %(title)s") % {"title": session.course.title}
+            body = "\n".join([
+                _("We are sorry: this session will not take place."),
+                "",
+                session.course.title,
+                timezone.localtime(session.starts_at).strftime("%Y-%m-%d %H:%M"),
+                session.place,
+            ])  # fmt: skip
+            _send(tenant_id, row.email, subject, body)
 
 
 # --- attendance and completion --------------------------------------------------------------

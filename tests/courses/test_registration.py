@@ -127,3 +127,15 @@ def test_the_registrants_own_link_shows_their_registration_in_their_tenant_only(
         assert services.registration_for_token(session.tenant_id, token + "x") is None
     with tenant_context(world.tenant_b.pk):
         assert services.registration_for_token(world.tenant_b.pk, token) is None
+
+
+def test_cancelling_a_session_mails_everyone_registered_or_waiting(
+    session, staff, django_capture_on_commit_callbacks
+):
+    register(session, "一", email="ichi@example.jp")
+    register(session, "二", phone="0")
+    register(session, "三", email="san@example.jp")
+    with tenant_context(session.tenant_id), django_capture_on_commit_callbacks(execute=True):
+        services.session_update(actor=staff, session=session, status="cancelled")
+    assert sorted(m.to[0] for m in mail.outbox) == ["ichi@example.jp", "san@example.jp"]
+    assert "市民ホール" in mail.outbox[0].body
