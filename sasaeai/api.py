@@ -288,6 +288,7 @@ def _register_routers() -> None:
     from sasaeai.audit.api import router as audit_router
     from sasaeai.consultation.api import router as consultation_router
     from sasaeai.core.api import router as core_router
+    from sasaeai.courses.api import router as courses_router
     from sasaeai.jobs.api import router as jobs_router
     from sasaeai.notices.api import router as notices_router
     from sasaeai.notifications.api import router as notifications_router
@@ -305,6 +306,7 @@ def _register_routers() -> None:
     _mount("/notifications", notifications_router)
     _mount("/notices", notices_router)
     _mount("/surveys", surveys_router)
+    _mount("/courses", courses_router)
 
 
 _register_routers()

@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "sasaeai.notifications",
     "sasaeai.notices",
     "sasaeai.surveys",
+    "sasaeai.courses",
     "ninja",  # its static Swagger UI for the local API docs page (tokens:api_docs)
     "sasaeai.golive",
 ]

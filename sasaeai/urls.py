@@ -30,6 +30,7 @@ urlpatterns = [
     path("notifications/", include("sasaeai.notifications.urls")),
     path("notices/", include("sasaeai.notices.urls")),
     path("surveys/", include("sasaeai.surveys.urls")),
+    path("courses/", include("sasaeai.courses.urls")),
     path("golive/", include("sasaeai.golive.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -33,6 +33,13 @@ METRIC_BINDINGS = {
     "市の情報発信に対する満足度": "surveys.share:information_satisfaction",
     "住宅・住環境に関する施策の満足度": "surveys.share:housing_satisfaction",
     "人権教育に関する講座の参加者の理解度": "surveys.share:human_rights_understanding",
+    "ボランティア体験に参加した人数": "courses.participants:volunteer_experience",
+    "社会福祉協議会による出前講座の利用件数": "courses.sessions_held:council_outreach",
+    "所沢市障害のある人もない人も共に生きる社会づくり条例の周知のための出前講座開催数": (
+        "courses.sessions_held:inclusive_society_ordinance"
+    ),
+    "認知症サポーター養成講座受講者数（累計）": "courses.completed_total:dementia_supporter",
+    "障害者週間記念事業来場者数": "courses.participants:event",
 }
 DEMO_RESULTS = "（デモ）{title}について、年間計画に沿って取組を実施した。"
 DEMO_ISSUES = "（デモ）参加者・担い手の固定化が見られる。"

@@ -21,6 +21,7 @@ MODULE_LABELS = {
     "notifications": _("Notifications"),
     "notices": _("Notices to residents"),
     "surveys": _("Surveys"),
+    "courses": _("Courses and events"),
 }
 
 # Service tokens act as no person: no account of their own, and read only (writes record who

@@ -229,6 +229,7 @@ def test_modules_come_from_the_signed_in_routers():
         "notifications",
         "notices",
         "surveys",
+        "courses",
     ]
     assert "resources:read" not in scopes.all_scopes()  # the resources API is public
 
