@@ -10,7 +10,7 @@ class CoursesConfig(AppConfig):
     def ready(self):
         from sasaeai.accounts.models import Role
         from sasaeai.accounts.policy import register_permissions
-        from sasaeai.core import demo, events, modules
+        from sasaeai.core import demo, events, modules, public_site
         from sasaeai.courses.demo import load_courses
         from sasaeai.courses.metrics import register_metrics
 
@@ -22,6 +22,15 @@ class CoursesConfig(AppConfig):
                                    Role.WELFARE_COUNCIL_STAFF, Role.VOLUNTEER_COORDINATOR},
             }
         )  # fmt: skip
+        public_site.register(
+            public_site.PublicPage(
+                key="courses",
+                label=_("Courses and events"),
+                url=public_courses_url,
+                order=35,
+                description=_("Courses, volunteer experiences and events you can join."),
+            )
+        )
         modules.register(
             modules.Module(
                 key="courses",
@@ -50,3 +59,9 @@ class CoursesConfig(AppConfig):
         register_metrics()
         # Before the plans (order 50), whose demo indicators read these metrics.
         demo.register_demo_loader(load_courses, order=24)
+
+
+def public_courses_url(tenant) -> str:
+    from django.urls import reverse
+
+    return reverse("courses:public_sessions", args=[tenant.code])

@@ -143,3 +143,10 @@ def test_notices_join_the_public_navigation_once_one_is_published(world, anonymo
     assert links["notices"] == f"/notices/{tenant.code}/"
     notices_page = anonymous.get(f"/notices/{tenant.code}/").content.decode()
     assert nav_links(notices_page)["notices"] == f"/notices/{tenant.code}/"
+
+
+def test_courses_are_on_the_public_navigation(world, anonymous):
+    code = world.tenant_a.code
+    page = anonymous.get(f"/courses/{code}/")
+    assert page.status_code == 200
+    assert nav_links(page.content.decode())["courses"] == f"/courses/{code}/"
