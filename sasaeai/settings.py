@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "sasaeai.jobs",
     "sasaeai.tokens",
     "sasaeai.notifications",
+    "sasaeai.volunteers",
     "ninja",  # its static Swagger UI for the local API docs page (tokens:api_docs)
     "sasaeai.golive",
 ]

@@ -27,6 +27,7 @@ urlpatterns = [
     path("jobs/", include("sasaeai.jobs.urls")),
     path("tokens/", include("sasaeai.tokens.urls")),
     path("notifications/", include("sasaeai.notifications.urls")),
+    path("volunteers/", include("sasaeai.volunteers.urls")),
     path("golive/", include("sasaeai.golive.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
