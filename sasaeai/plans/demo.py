@@ -30,6 +30,11 @@ METRIC_BINDINGS = {
     "地域子育て支援拠点事業実施施設のある中学校区数": "resources.school_districts_with_child_rearing_hub",
     "福祉の相談窓口への相談件数": "consultation.consultations_received",
     "コミュニティソーシャルワーカー（ＣＳＷ）による総合的福祉相談支援件数": "consultation.csw_support_count",
+    "地域福祉サポーターの登録者数": "volunteers.registered:community_welfare_supporter",
+    "生涯学習ボランティア人材バンク登録者数": "volunteers.registered:talent_bank",
+    "駅ボランティア登録者数（累計）": "volunteers.registered:station_volunteer",
+    "災害ボランティアセンター市民スタッフ登録者数": "volunteers.registered:disaster_vc_staff",
+    "ファミリーサポート事業の利用件数": "volunteers.fsc_uses",
 }
 DEMO_RESULTS = "（デモ）{title}について、年間計画に沿って取組を実施した。"
 DEMO_ISSUES = "（デモ）参加者・担い手の固定化が見られる。"

@@ -7,6 +7,7 @@ from datetime import date
 
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
+from django.utils.translation import gettext as _
 
 from sasaeai.core.fiscal import fiscal_year_bounds
 from sasaeai.core.models import Area, AreaKind
@@ -80,7 +81,19 @@ def by_registry(tenant_id: int, fiscal_year: int) -> list[list]:
 
 def tables(tenant_id: int, fiscal_year: int) -> list[Table]:
     return [
-        Table("月別の活動", ["月", "活動報告数", "活動時間", "FSC利用件数"], by_month(tenant_id, fiscal_year)),
-        Table("地区別", ["地区", "担い手数", "依頼数"], by_district(tenant_id, fiscal_year)),
-        Table("登録制度別（年度末）", ["登録制度", "キー", "登録者数"], by_registry(tenant_id, fiscal_year)),
-    ]  # fmt: skip
+        Table(
+            _("Activities by month"),
+            [_("Month"), _("Activity reports"), _("Hours"), _("Family support center uses")],
+            by_month(tenant_id, fiscal_year),
+        ),
+        Table(
+            _("By district"),
+            [_("District"), _("Helpers"), _("Requests for help")],
+            by_district(tenant_id, fiscal_year),
+        ),
+        Table(
+            _("By registry (end of the fiscal year)"),
+            [_("Registry"), _("Key"), _("Registered")],
+            by_registry(tenant_id, fiscal_year),
+        ),
+    ]
