@@ -6,6 +6,15 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from ninja import Router, Schema
+
+try:  # django-ninja ≥ 1.5
+    from ninja import Status
+except ImportError:  # pragma: no cover
+
+    def Status(code, body):  # noqa: N802
+        return code, body
+
+
 from ninja.pagination import paginate
 
 from sasaeai.accounts import policy
@@ -125,7 +134,7 @@ def request_create(request, payload: RequestIn):
     data = payload.dict()
     data["skill_ids"] = tuple(data["skill_ids"])
     created = services.request_create(actor=request.actor, data=services.RequestInput(**data))
-    return 201, created
+    return Status(201, created)
 
 
 @router.get("/requests/{request_id}", response={200: RequestOut, **ERRORS})
@@ -179,7 +188,7 @@ def offers_confirm(request, payload: ConfirmIn):
         actor=request.actor,
         pairs=[services.PairChoice(p.request_id, p.helper_id, p.reasons) for p in payload.pairs],
     )
-    return 201, offers
+    return Status(201, offers)
 
 
 @router.post("/offers/{offer_id}/respond", response={200: OfferOut, **ERRORS})
@@ -198,4 +207,4 @@ def report_submit(request, offer_id: int, payload: ReportIn):
     report = services.report_submit(
         actor=request.actor, offer=offer, day=payload.day, hours=payload.hours, note=payload.note
     )
-    return 201, report
+    return Status(201, report)
