@@ -64,6 +64,14 @@ def _tenant(actor: Actor) -> int:
     return actor.tenant_id
 
 
+def _place_in_area(obj) -> None:
+    """Without a position of its own, a helper or request is placed at its district's centre,
+    so that matching can measure distances (a resident does not give coordinates)."""
+    if (obj.latitude is None or obj.longitude is None) and obj.area is not None:
+        if obj.area.centroid_lat is not None and obj.area.centroid_lon is not None:
+            obj.latitude, obj.longitude = obj.area.centroid_lat, obj.area.centroid_lon
+
+
 def _managers_of(tenant_id: int) -> list[int]:
     return list(
         Membership.objects.active()
@@ -161,6 +169,7 @@ def helper_save(
         setattr(helper, name, value)
     if helper.area is not None and helper.area.tenant_id != tenant_id:
         raise ValidationError({"area": _("Choose a district of this municipality.")})
+    _place_in_area(helper)
     helper.full_clean()
     action = Action.UPDATE if helper.pk else Action.CREATE
     helper.save()
@@ -334,6 +343,7 @@ def request_create(*, actor: Actor, data: RequestInput, now: datetime | None = N
     )  # fmt: skip
     if request.area is not None and request.area.tenant_id != tenant_id:
         raise ValidationError({"area_id": _("Choose a district of this municipality.")})
+    _place_in_area(request)
     request.full_clean()
     request.save()
     if data.skill_ids:

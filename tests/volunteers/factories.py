@@ -1,6 +1,6 @@
 """Build volunteers records for tests through the real services."""
 
-from datetime import date, time, timedelta
+from datetime import timedelta
 
 from django.utils import timezone
 
@@ -46,6 +46,3 @@ def offer(world, request, helper):
         actor=coordinator(world),
         pairs=[services.PairChoice(request_id=request.pk, helper_id=helper.pk, reasons="近い")],
     )[0]
-
-
-__all__ = ["date", "time"]

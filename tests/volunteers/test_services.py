@@ -1,4 +1,4 @@
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -195,4 +195,13 @@ def test_a_registry_key_is_unique_per_tenant(world):
         services.registry_save(actor=coordinator(world), key="talent_bank", name="別")
 
 
-__all__ = ["date", "timedelta"]
+def test_a_request_without_coordinates_is_placed_at_its_districts_centre(world):
+    starts_at = timezone.now() + timedelta(days=2)
+    request = services.request_create(
+        actor=actor_of(world, Role.RESIDENT),
+        data=services.RequestInput(
+            title="買い物支援", requester_name="住民", starts_at=starts_at,
+            ends_at=starts_at + timedelta(hours=1), area_id=world.district.pk,
+        ),
+    )  # fmt: skip
+    assert request.latitude == pytest.approx(36.0) and request.longitude == pytest.approx(139.55)
