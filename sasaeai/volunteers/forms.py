@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sasaeai.core.models import Area, AreaKind
 from sasaeai.volunteers.models import (
+    Helper,
     InsurancePlan,
     Mobility,
     Recurrence,
@@ -218,3 +219,15 @@ class ReportForm(forms.Form):
     note = forms.CharField(
         label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
+
+
+class GroupForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    representative = forms.CharField(label=_("Representative"), max_length=100, required=False)
+    members = forms.ModelMultipleChoiceField(
+        label=_("Members"), queryset=Helper.objects.none(), required=False
+    )
+
+    def __init__(self, *args, tenant_id, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["members"].queryset = Helper.objects.filter(tenant_id=tenant_id, is_active=True)

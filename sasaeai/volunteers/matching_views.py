@@ -5,12 +5,14 @@ sent before confirmation: confirming creates the offers and only then notifies t
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from sasaeai.accounts import policy
+from sasaeai.core.fiscal import fiscal_year_of
 from sasaeai.volunteers import proposals, selectors, services
-from sasaeai.volunteers.models import Helper
+from sasaeai.volunteers.models import Helper, Insurance
 
 UNASSIGNED_REASONS = {
     "no_position": gettext_lazy("The request has no position on the map."),
@@ -20,6 +22,12 @@ UNASSIGNED_REASONS = {
 
 def _helper_names(tenant_id: int, ids) -> dict[int, Helper]:
     return {h.pk: h for h in Helper.objects.filter(tenant_id=tenant_id, pk__in=set(ids))}
+
+
+def _year_of(help_request) -> int | None:
+    if help_request is None:
+        return None
+    return fiscal_year_of(timezone.localdate(help_request.starts_at))
 
 
 def _reason_text(reason) -> str:
@@ -46,6 +54,9 @@ def matching(request):
         for alternatives in proposal.alternatives.values():
             ids += [a.helper_id for a in alternatives]
         names = _helper_names(actor.tenant_id, ids)
+        insured = set(
+            Insurance.objects.filter(helper_id__in=set(ids)).values_list("helper_id", "fiscal_year")
+        )
         rows = []
         for index, pair in enumerate(proposal.pairs):
             alternatives = proposal.alternatives.get(pair.request_id, [])[:3]
@@ -53,6 +64,7 @@ def matching(request):
                 {
                     "index": index, "req": by_id.get(pair.request_id), "pair": pair,
                     "helper": names.get(pair.helper_id),
+                    "uninsured": (pair.helper_id, _year_of(by_id.get(pair.request_id))) not in insured,
                     "reasons": "、".join(str(r) for r in pair.reasons),
                     "alternatives": [(a, names.get(a.helper_id)) for a in alternatives],
                 }

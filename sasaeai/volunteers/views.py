@@ -21,6 +21,7 @@ from sasaeai.volunteers import selectors, services
 from sasaeai.volunteers.forms import (
     AvailabilityForm,
     ExceptionForm,
+    GroupForm,
     HelperForm,
     InsuranceForm,
     ReasonForm,
@@ -160,12 +161,21 @@ def registry_list(request):
     policy.require(actor, "volunteers.manage")
     registry_form = RegistryForm(request.POST if request.POST.get("form") == "registry" else None)
     skill_form = SkillForm(request.POST if request.POST.get("form") == "skill" else None)
+    group_form = GroupForm(
+        request.POST if request.POST.get("form") == "group" else None, tenant_id=actor.tenant_id
+    )
     if request.method == "POST":
-        form = registry_form if request.POST.get("form") == "registry" else skill_form
+        form = {"registry": registry_form, "group": group_form}.get(
+            request.POST.get("form"), skill_form
+        )
         if form.is_valid():
             try:
                 if form is registry_form:
                     services.registry_save(actor=actor, **form.cleaned_data)
+                elif form is group_form:
+                    data = dict(form.cleaned_data)
+                    members = data.pop("members")
+                    services.group_save(actor=actor, member_ids=[h.pk for h in members], **data)
                 else:
                     services.skill_save(actor=actor, **form.cleaned_data)
             except ValidationError as error:
@@ -178,7 +188,7 @@ def registry_list(request):
         {"registries": selectors.registries_of(actor.tenant_id),
          "skills": selectors.skills_of(actor.tenant_id),
          "groups": selectors.groups_visible_to(actor),
-         "registry_form": registry_form, "skill_form": skill_form},
+         "registry_form": registry_form, "skill_form": skill_form, "group_form": group_form},
     )  # fmt: skip
 
 

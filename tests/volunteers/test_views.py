@@ -154,3 +154,14 @@ def test_statistics_export_keeps_formula_like_text_as_text(world):
     body = client.get("/volunteers/statistics/export.csv").content.decode("utf-8-sig")
     assert "'=HYPERLINK(1)" in body
     assert client.get("/volunteers/statistics/export.xlsx").status_code == 200
+
+
+def test_a_coordinator_creates_a_group_with_members(world):
+    from sasaeai.volunteers.models import Group
+
+    helper = make_helper(world)
+    client = _client(world, Role.VOLUNTEER_COORDINATOR)
+    client.post(
+        "/volunteers/registries/", {"form": "group", "name": "傾聴の会", "members": [helper.pk]}
+    )
+    assert list(Group.objects.get(name="傾聴の会").members.all()) == [helper]
