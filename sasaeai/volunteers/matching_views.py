@@ -48,7 +48,11 @@ def matching(request):
         if not batch:
             messages.error(request, _("Choose at least one request."))
             return redirect("volunteers:matching")
-        proposal = proposals.propose(actor.tenant_id, batch)
+        try:
+            proposal = proposals.propose(actor.tenant_id, batch)
+        except ValueError as error:  # matching.MatchingInputError: which row and what
+            messages.error(request, str(error))
+            return redirect("volunteers:matching")
         by_id = {r.pk: r for r in batch}
         ids = [p.helper_id for p in proposal.pairs]
         for alternatives in proposal.alternatives.values():
@@ -125,7 +129,11 @@ def shortlist(request, pk: int):
             return redirect("volunteers:shortlist", pk=pk)
         messages.success(request, _("The offer was sent to the helper."))
         return redirect("volunteers:request_detail", pk=pk)
-    ranked = proposals.shortlist(actor.tenant_id, help_request)
+    try:
+        ranked = proposals.shortlist(actor.tenant_id, help_request)
+    except ValueError as error:  # matching.MatchingInputError
+        messages.error(request, str(error))
+        ranked = []
     names = _helper_names(actor.tenant_id, [p.helper_id for p in ranked])
     rows = [
         {

@@ -71,7 +71,8 @@ def helper_slots(tenant_id: int, requests: list[HelpRequest], engine=None) -> li
             lat=h.latitude,
             lon=h.longitude,
             skills=frozenset(s.key for s in h.skills.all()),
-            area_ids=frozenset({h.area_id}) if h.area_id else frozenset(),
+            # The district a helper lives in is not a limit on where they help: any area.
+            area_ids=frozenset(),
             availability=_windows(h, first, last, engine),
             insured=h.insured_count > 0,
             capacity=h.capacity,
@@ -96,6 +97,19 @@ def request_slots(requests: list[HelpRequest], engine=None) -> list:
         elif offer["status"] in ACTIVE_OFFER_STATUSES:
             excluded[offer["request_id"]].add(offer["helper_id"])
             live[offer["request_id"]] += 1
+    # Helpers with a live offer overlapping a request's time are not proposed for it again
+    # (confirming would refuse the pair).
+    if requests:
+        first = min(r.starts_at for r in requests)
+        last = max(r.ends_at for r in requests)
+        live_offers = Offer.objects.filter(
+            tenant_id=requests[0].tenant_id, status__in=ACTIVE_OFFER_STATUSES,
+            starts_at__lt=last, ends_at__gt=first,
+        ).values_list("helper_id", "starts_at", "ends_at")  # fmt: skip
+        for helper_id, starts_at, ends_at in live_offers:
+            for r in requests:
+                if starts_at < r.ends_at and r.starts_at < ends_at:
+                    excluded[r.pk].add(helper_id)
     # Helpers who already helped the same requester: continuity is worth something.
     names = {r.requester_name for r in requests}
     for row in Offer.objects.filter(
