@@ -80,15 +80,18 @@ def _load_city(actor, tenant, city) -> None:
             actor=actor, name=name, area=district, latitude=round(lat, 5),
             longitude=round(lon, 5), consent_to_contact=True,
             registered_on=today - timedelta(days=int(unit * 1500)),
-            skill_ids=[skills[index % len(skills)].pk, skills[(index * 3 + 1) % len(skills)].pk],
+            skill_ids=[skills[index % len(skills)].pk, skills[(index * 3 + 1) % len(skills)].pk,
+                       *([s.pk for s in skills] if index == 0 else [])],
             user_id=volunteer_login if index == 0 else None,
         )  # fmt: skip
         Helper.objects.filter(pk=helper.pk).update(is_demo=True)
-        services.availability_set(
-            actor=actor, helper=helper,
-            slots=[(index % 5, time(9), time(12)), ((index + 2) % 5, time(13), time(17))],
-        )  # fmt: skip
-        if unit < 0.85:
+        slots = [(index % 5, time(9), time(12)), ((index + 2) % 5, time(13), time(17))]
+        if index == 0:
+            # The demo volunteer's own record: every day 9–18, so that a request at a weekend
+            # (when no other demo helper is free) is proposed to them.
+            slots = [(day, time(9), time(18)) for day in range(7)]
+        services.availability_set(actor=actor, helper=helper, slots=slots)
+        if unit < 0.85 or index == 0:
             services.insurance_record(
                 actor=actor, helper=helper, fiscal_year=fiscal_year, plan="basic",
                 enrolled_on=date(fiscal_year, 4, 1),

@@ -231,3 +231,8 @@ class GroupForm(forms.Form):
     def __init__(self, *args, tenant_id, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["members"].queryset = Helper.objects.filter(tenant_id=tenant_id, is_active=True)
+
+
+class TermsForm(forms.Form):
+    is_fsc = forms.BooleanField(label=_("Family support center activity"), required=False)
+    fee_per_hour = forms.IntegerField(label=_("Fee per hour (yen)"), min_value=0, required=False)

@@ -395,6 +395,28 @@ def request_transition(
     return request
 
 
+@transaction.atomic
+def request_set_terms(
+    *, actor: Actor, request: HelpRequest, is_fsc: bool, fee_per_hour: int | None
+) -> HelpRequest:
+    """The coordinator decides which service a request falls under (a resident does not know):
+    ファミリー・サポート・センター or not, and the fee per hour of a paid service."""
+    policy.require(actor, "volunteers.manage", request)
+    request = HelpRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status in (S.COMPLETED, S.CANCELLED):
+        raise ValidationError(_("A finished request cannot be changed."))
+    if fee_per_hour is not None and fee_per_hour < 0:
+        raise ValidationError({"fee_per_hour": _("The fee cannot be negative.")})
+    request.is_fsc, request.fee_per_hour = is_fsc, fee_per_hour
+    request.version += 1
+    request.full_clean()
+    request.save(update_fields=["is_fsc", "fee_per_hour", "version"])
+    audit_object(
+        actor, Action.UPDATE, request, detail={"is_fsc": is_fsc, "fee_per_hour": fee_per_hour}
+    )
+    return request
+
+
 # ---- offers ----------------------------------------------------------------------------------
 
 

@@ -31,6 +31,7 @@ from sasaeai.volunteers.forms import (
     RequestForm,
     ResidentRequestForm,
     SkillForm,
+    TermsForm,
     TransitionForm,
 )
 from sasaeai.volunteers.models import (
@@ -229,8 +230,23 @@ def request_detail(request, pk: int):
     policy.require(actor, "volunteers.manage")
     help_request = selectors.request_for(actor, pk)
     audit_object(actor, Action.READ, help_request)
-    form = TransitionForm(request.POST or None, initial={"version": help_request.version})
-    if request.method == "POST" and form.is_valid():
+    terms_form = TermsForm(
+        request.POST if request.POST.get("form") == "terms" else None,
+        initial={"is_fsc": help_request.is_fsc, "fee_per_hour": help_request.fee_per_hour},
+    )
+    if terms_form.is_bound and terms_form.is_valid():
+        try:
+            services.request_set_terms(actor=actor, request=help_request, **terms_form.cleaned_data)
+        except ValidationError as error:
+            add_validation_errors(terms_form, error)
+        else:
+            messages.success(request, _("Request saved."))
+            return redirect("volunteers:request_detail", pk=pk)
+    form = TransitionForm(
+        request.POST if request.method == "POST" and not terms_form.is_bound else None,
+        initial={"version": help_request.version},
+    )
+    if form.is_bound and form.is_valid():
         try:
             services.request_transition(
                 actor=actor, request=help_request, to_status=form.cleaned_data["to_status"],
@@ -249,7 +265,7 @@ def request_detail(request, pk: int):
     )
     return render(
         request, "volunteers/request_detail.html",
-        {"req": help_request, "form": form, "offers": offers, "uninsured": uninsured,
+        {"req": help_request, "form": form, "terms_form": terms_form, "offers": offers, "uninsured": uninsured,
          "changes": help_request.changes.all(), "can_match": help_request.is_open},
     )  # fmt: skip
 

@@ -165,3 +165,15 @@ def test_a_coordinator_creates_a_group_with_members(world):
         "/volunteers/registries/", {"form": "group", "name": "傾聴の会", "members": [helper.pk]}
     )
     assert list(Group.objects.get(name="傾聴の会").members.all()) == [helper]
+
+
+def test_the_coordinator_classifies_a_residents_request_as_fsc_with_a_fee(world):
+    request = make_request(world)
+    client = _client(world, Role.VOLUNTEER_COORDINATOR)
+    response = client.post(
+        f"/volunteers/requests/{request.pk}/",
+        {"form": "terms", "is_fsc": "on", "fee_per_hour": "700"},
+    )
+    assert response.status_code == 302
+    request.refresh_from_db()
+    assert request.is_fsc and request.fee_per_hour == 700 and request.status == "received"
