@@ -177,3 +177,24 @@ def test_the_coordinator_classifies_a_residents_request_as_fsc_with_a_fee(world)
     assert response.status_code == 302
     request.refresh_from_db()
     assert request.is_fsc and request.fee_per_hour == 700 and request.status == "received"
+
+
+def test_the_helper_and_request_lists_do_not_grow_queries_with_their_length(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = _client(world, Role.VOLUNTEER_COORDINATOR)
+    make_helper(world, "一人目")
+    make_request(world, "一件目")
+    counts = {}
+    for size in ("small", "large"):
+        if size == "large":
+            for i in range(6):
+                make_helper(world, f"追加{i}")
+                make_request(world, f"追加{i}", days=4 + i)
+        for url in ("/volunteers/helpers/", "/volunteers/requests/"):
+            with CaptureQueriesContext(connection) as captured:
+                assert client.get(url).status_code == 200
+            counts[(size, url)] = len(captured)
+    for url in ("/volunteers/helpers/", "/volunteers/requests/"):
+        assert counts[("large", url)] == counts[("small", url)], url
