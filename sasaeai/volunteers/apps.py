@@ -40,6 +40,7 @@ class VolunteersConfig(AppConfig):
         for key, label, asks in (
             ("volunteers.offer_received", _("You received an offer to help"), True),
             ("volunteers.offer_answered", _("A helper answered an offer"), False),
+            ("volunteers.offer_withdrawn", _("An offer to you was withdrawn"), True),
             ("volunteers.request_received", _("A new request for help"), True),
             ("volunteers.report_submitted", _("An activity report awaits sign-off"), True),
         ):

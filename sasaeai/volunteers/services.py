@@ -387,10 +387,13 @@ def request_transition(
         reason=reason, changed_by_id=actor.user_id,
     )  # fmt: skip
     if to_status == S.CANCELLED:
-        for offer in request.offers.filter(status__in=ACTIVE_OFFER_STATUSES):
+        for offer in request.offers.filter(status__in=ACTIVE_OFFER_STATUSES).select_related(
+            "helper"
+        ):
             offer.status = OfferStatus.WITHDRAWN
             offer.response_note = reason
             offer.save(update_fields=["status", "response_note"])
+            _tell_withdrawn(actor, offer)
     audit_object(actor, Action.UPDATE, request, detail={"from": current, "to": to_status})
     return request
 
@@ -553,7 +556,16 @@ def offer_withdraw(*, actor: Actor, offer: Offer, reason: str) -> Offer:
     offer.status, offer.response_note = OfferStatus.WITHDRAWN, reason.strip()[:300]
     offer.save(update_fields=["status", "response_note"])
     audit_object(actor, Action.UPDATE, offer, subject=offer.helper, detail={"to": offer.status})
+    _tell_withdrawn(actor, offer)
     return offer
+
+
+def _tell_withdrawn(actor: Actor, offer: Offer) -> None:
+    events.publish(
+        "volunteers.offer_withdrawn", offer.tenant_id, [offer.helper.user_id],
+        reverse("volunteers:my_offer", args=[offer.pk]), "volunteers.offer", offer.pk,
+        actor_id=actor.user_id,
+    )  # fmt: skip
 
 
 # ---- activity reports ------------------------------------------------------------------------

@@ -205,3 +205,13 @@ def test_a_request_without_coordinates_is_placed_at_its_districts_centre(world):
         ),
     )  # fmt: skip
     assert request.latitude == pytest.approx(36.0) and request.longitude == pytest.approx(139.55)
+
+
+def test_withdrawing_an_offer_tells_the_helper(world, django_capture_on_commit_callbacks):
+    helper = make_helper(world, user=world.user(Role.VOLUNTEER))
+    made = offer(world, make_request(world), helper)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.offer_withdraw(actor=coordinator(world), offer=made, reason="日程変更")
+    assert Notification.objects.filter(
+        recipient=world.user(Role.VOLUNTEER), kind="volunteers.offer_withdrawn"
+    ).exists()
