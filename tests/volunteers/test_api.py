@@ -62,3 +62,14 @@ def test_a_volunteer_accepts_and_reports_over_the_api(world):
     )  # fmt: skip
     assert report.status_code == 201 and report.json()["hours"] in ("2", "2.00", 2)
     assert client.get("/api/v1/volunteers/helpers").status_code == 403
+
+
+def test_a_coordinator_lists_helpers_and_offers(world):
+    helper = make_helper(world)
+    offer(world, make_request(world), helper)
+    client = world.client_for(world.user(Role.VOLUNTEER_COORDINATOR))
+    helpers = client.get("/api/v1/volunteers/helpers").json()["items"]
+    assert [h["name"] for h in helpers] == [helper.name]
+    offers = client.get("/api/v1/volunteers/offers").json()["items"]
+    assert [o["helper_id"] for o in offers] == [helper.pk]
+    assert client.get(f"/api/v1/volunteers/helpers/{helper.pk}").json()["id"] == helper.pk
