@@ -295,6 +295,7 @@ def _register_routers() -> None:
     from sasaeai.plans.api import router as plans_router
     from sasaeai.resources.api import router as resources_router
     from sasaeai.surveys.api import router as surveys_router
+    from sasaeai.volunteers.api import router as volunteers_router
 
     _mount("/", core_router)
     _mount("/", accounts_router)
@@ -307,6 +308,7 @@ def _register_routers() -> None:
     _mount("/notices", notices_router)
     _mount("/surveys", surveys_router)
     _mount("/courses", courses_router)
+    _mount("/volunteers", volunteers_router)
 
 
 _register_routers()

@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "sasaeai.notices",
     "sasaeai.surveys",
     "sasaeai.courses",
+    "sasaeai.volunteers",
     "ninja",  # its static Swagger UI for the local API docs page (tokens:api_docs)
     "sasaeai.golive",
 ]

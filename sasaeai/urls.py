@@ -31,6 +31,7 @@ urlpatterns = [
     path("notices/", include("sasaeai.notices.urls")),
     path("surveys/", include("sasaeai.surveys.urls")),
     path("courses/", include("sasaeai.courses.urls")),
+    path("volunteers/", include("sasaeai.volunteers.urls")),
     path("golive/", include("sasaeai.golive.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -40,6 +40,11 @@ METRIC_BINDINGS = {
     ),
     "認知症サポーター養成講座受講者数（累計）": "courses.completed_total:dementia_supporter",
     "障害者週間記念事業来場者数": "courses.participants:event",
+    "地域福祉サポーターの登録者数": "volunteers.registered:community_welfare_supporter",
+    "生涯学習ボランティア人材バンク登録者数": "volunteers.registered:talent_bank",
+    "駅ボランティア登録者数（累計）": "volunteers.registered:station_volunteer",
+    "災害ボランティアセンター市民スタッフ登録者数": "volunteers.registered:disaster_vc_staff",
+    "ファミリーサポート事業の利用件数": "volunteers.fsc_uses",
 }
 DEMO_RESULTS = "（デモ）{title}について、年間計画に沿って取組を実施した。"
 DEMO_ISSUES = "（デモ）参加者・担い手の固定化が見られる。"

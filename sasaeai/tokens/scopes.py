@@ -22,6 +22,7 @@ MODULE_LABELS = {
     "notices": _("Notices to residents"),
     "surveys": _("Surveys"),
     "courses": _("Courses and events"),
+    "volunteers": _("Volunteers"),
 }
 
 # Service tokens act as no person: no account of their own, and read only (writes record who

@@ -230,6 +230,7 @@ def test_modules_come_from_the_signed_in_routers():
         "notices",
         "surveys",
         "courses",
+        "volunteers",
     ]
     assert "resources:read" not in scopes.all_scopes()  # the resources API is public
 
