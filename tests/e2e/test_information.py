@@ -146,9 +146,7 @@ def _resident_answers_the_survey(page, base, tenant) -> None:
         first = fieldset.locator("input[type=radio]")
         if first.count():
             first.first.check()
-    form.get_by_test_id(f"question-{question.order}").locator(
-        "input[value=satisfied]"
-    ).check()
+    form.get_by_test_id(f"question-{question.order}").locator("input[value=satisfied]").check()
     form.get_by_test_id("submit-survey").click()
     expect(page.get_by_test_id("survey-thanks")).to_be_visible()
 
@@ -164,7 +162,7 @@ def test_a_notice_reaches_a_subscriber_with_furigana_and_a_survey_moves_the_plan
     page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(base) else None)
     page.on("pageerror", lambda error: errors.append(str(error)))
     tenant = Tenant.objects.get(code=CITY)
-    year = fiscal_year_of()
+    year = fiscal_year_of(timezone.localdate())
     mail.outbox.clear()
 
     # 1. A resident subscribes and confirms from the mail (double opt-in).

@@ -1,5 +1,5 @@
-"""The module's story on the demo data with the real matching engine (skipped until
-`matching.py` is merged): a resident's 買い物支援 → matching → confirmation → the helper accepts
+"""The module's story on the demo data with the real matching engine:
+a resident's 買い物支援 → matching → confirmation → the helper accepts
 → reports 2 hours → the plan indicator moves at the next refresh."""
 
 from datetime import timedelta
@@ -31,7 +31,6 @@ def _local(value):
 
 
 def test_a_residents_shopping_request_reaches_the_plan_indicator(db):
-    pytest.importorskip("sasaeai.volunteers.matching")
     from sasaeai.core.demo import load_demo
     from sasaeai.plans import services as plan_services
     from sasaeai.plans.models import Indicator
