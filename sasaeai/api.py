@@ -292,6 +292,7 @@ def _register_routers() -> None:
     from sasaeai.notifications.api import router as notifications_router
     from sasaeai.plans.api import router as plans_router
     from sasaeai.resources.api import router as resources_router
+    from sasaeai.subscriptions.api import router as subscriptions_router
 
     _mount("/", core_router)
     _mount("/", accounts_router)
@@ -301,6 +302,7 @@ def _register_routers() -> None:
     _mount("/consultation", consultation_router)
     _mount("/jobs", jobs_router)
     _mount("/notifications", notifications_router)
+    _mount("/subscriptions", subscriptions_router)
 
 
 _register_routers()

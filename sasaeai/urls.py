@@ -27,6 +27,8 @@ urlpatterns = [
     path("jobs/", include("sasaeai.jobs.urls")),
     path("tokens/", include("sasaeai.tokens.urls")),
     path("notifications/", include("sasaeai.notifications.urls")),
+    path("subscriptions/", include("sasaeai.subscriptions.urls")),
+    path("mail/", include("sasaeai.subscriptions.public_urls")),
     path("golive/", include("sasaeai.golive.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -30,6 +30,8 @@ METRIC_BINDINGS = {
     "地域子育て支援拠点事業実施施設のある中学校区数": "resources.school_districts_with_child_rearing_hub",
     "福祉の相談窓口への相談件数": "consultation.consultations_received",
     "コミュニティソーシャルワーカー（ＣＳＷ）による総合的福祉相談支援件数": "consultation.csw_support_count",
+    "ところざわほっとメール登録者数": "subscriptions.subscribers:hotmail",
+    "ボランティア情報配信サービス登録者数": "subscriptions.subscribers:volunteer_info",
 }
 DEMO_RESULTS = "（デモ）{title}について、年間計画に沿って取組を実施した。"
 DEMO_ISSUES = "（デモ）参加者・担い手の固定化が見られる。"
