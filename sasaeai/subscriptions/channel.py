@@ -29,8 +29,10 @@ def recipients(target: Target) -> QuerySet[Subscriber]:
     rows = Subscriber.objects.filter(
         Exists(
             Subscription.objects.filter(
-                subscriber=OuterRef("pk"), topic__key__in=list(target.topic_keys),
-                topic__active=True, topic__tenant_id=tenant_id,
+                subscriber=OuterRef("pk"),
+                topic__key__in=list(target.topic_keys),
+                topic__active=True,
+                topic__tenant_id=tenant_id,
             )  # fmt: skip
         ),
         tenant_id=tenant_id,

@@ -39,8 +39,14 @@ def load_subscriptions(tenants: dict) -> None:
             topics = []
             for order, (key, name, name_en, description) in enumerate(TOPICS.get(code, ()), 1):
                 topics.append(
-                    Topic.objects.create(tenant=tenant, key=key, name=name, name_en=name_en,
-                                         description=description, order=order * 10)  # fmt: skip
+                    Topic.objects.create(
+                        tenant=tenant,
+                        key=key,
+                        name=name,
+                        name_en=name_en,
+                        description=description,
+                        order=order * 10,
+                    )  # fmt: skip
                 )
             general = ensure_general_topic(tenant.pk)
             if general is not None:

@@ -113,9 +113,9 @@ def send_job(run: JobRun) -> None:
     sent = failed = 0
     while True:
         batch = list(
-            waiting.filter(pk__gt=last_pk).order_by("pk").values_list("pk", "email", "language")[
-                :size
-            ]
+            waiting.filter(pk__gt=last_pk)
+            .order_by("pk")
+            .values_list("pk", "email", "language")[:size]
         )
         if not batch:
             break
@@ -133,7 +133,7 @@ def send_job(run: JobRun) -> None:
                 unique_fields=["source", "object_id", "subscriber"],
                 update_fields=["status", "sent_at"],
             )  # fmt: skip
-        refused = []
+        refused, gone_through = [], set()
         try:
             with get_connection() as connection:
                 for pk, message in messages:
@@ -141,15 +141,19 @@ def send_job(run: JobRun) -> None:
                         connection.send_messages([message])
                     except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError):
                         refused.append(pk)
+                    gone_through.add(pk)
         except (smtplib.SMTPException, OSError) as error:
             # The server went away: whatever this batch did not get through is failed, and a
             # new run of the job sends exactly those (and the batches after).
-            _mark_failed(tenant.pk, source, object_id, [pk for pk, _m in messages], now)
+            rest = [pk for pk, _m in messages if pk not in gone_through]
+            _mark_failed(tenant.pk, source, object_id, refused + rest, now)
+            sent += len(gone_through) - len(refused)
             raise JobError(
                 _(
                     "The mail server could not be reached (%(error)s). %(sent)d mails were sent; "
                     "run the mailing again to send the rest."
-                ) % {"error": error.__class__.__name__, "sent": sent}
+                )
+                % {"error": error.__class__.__name__, "sent": sent}
             ) from error
         if refused:
             _mark_failed(tenant.pk, source, object_id, refused, now)

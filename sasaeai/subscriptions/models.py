@@ -125,9 +125,7 @@ class SubscriberArea(TenantScoped):
 class SubscriberAudience(TenantScoped):
     """A key of core.broadcasts.AUDIENCES; none at all means every audience."""
 
-    subscriber = models.ForeignKey(
-        Subscriber, on_delete=models.CASCADE, related_name="audiences"
-    )
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="audiences")
     audience = models.CharField(max_length=40)
 
     class Meta:

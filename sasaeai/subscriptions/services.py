@@ -134,9 +134,13 @@ def subscription_request(
         subscriber = (
             Subscriber.objects.select_for_update().filter(tenant_id=tenant_id, email=email).first()
         )
-        recently = subscriber is not None and subscriber.confirmation_sent_at is not None and (
-            now - subscriber.confirmation_sent_at
-            < datetime.timedelta(minutes=settings.SUBSCRIPTIONS_RESEND_MINUTES)
+        recently = (
+            subscriber is not None
+            and subscriber.confirmation_sent_at is not None
+            and (
+                now - subscriber.confirmation_sent_at
+                < datetime.timedelta(minutes=settings.SUBSCRIPTIONS_RESEND_MINUTES)
+            )
         )
         if recently:
             # The link mailed a moment ago stays the valid one; nothing more is sent.
@@ -356,6 +360,8 @@ def topic_save(*, actor: Actor, topic: Topic | None = None, **values) -> Topic:
         if name in values:
             setattr(topic, name, values[name])
     topic.full_clean(exclude=["tenant"])
+    if Topic.objects.filter(tenant_id=topic.tenant_id, key=topic.key).exclude(pk=topic.pk).exists():
+        raise ValidationError({"key": [_("Another topic has this key.")]})
     topic.save()
     audit_object(actor, Action.CREATE if created else Action.UPDATE, topic)
     return topic

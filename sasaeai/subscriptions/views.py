@@ -99,5 +99,3 @@ def counts_csv(request):
     stamp = timezone.localdate().strftime("%Y%m%d")
     response["Content-Disposition"] = f'attachment; filename="subscribers-{stamp}.csv"'
     return response
-
-

@@ -24,7 +24,9 @@ class Command(BaseCommand):
         with translation.override("ja"):
             tenant = Tenant.objects.filter(code=options["tenant"]).first()
             if tenant is None:
-                raise CommandError(_("No tenant with the code %(code)s.") % {"code": options["tenant"]})
+                raise CommandError(
+                    _("No tenant with the code %(code)s.") % {"code": options["tenant"]}
+                )
             path = Path(options["file"])
             if not path.is_file():
                 raise CommandError(_("File not found: %(path)s") % {"path": path})
@@ -41,6 +43,8 @@ class Command(BaseCommand):
                         "\n".join([_("Nothing was saved."), *error.problems[:50]])
                     ) from None
             self.stdout.write(
-                _("Bounced: %(bounced)d, soft bounces counted: %(soft)d, not subscribers: %(unknown)d")
+                _(
+                    "Bounced: %(bounced)d, soft bounces counted: %(soft)d, not subscribers: %(unknown)d"
+                )
                 % {"bounced": result.bounced, "soft": result.soft, "unknown": result.unknown}
             )
