@@ -19,6 +19,7 @@ MODULE_LABELS = {
     "consultation": _("Consultation"),
     "jobs": _("Background jobs"),
     "notifications": _("Notifications"),
+    "subscriptions": _("E-mail subscriptions"),
 }
 
 # Service tokens act as no person: no account of their own, and read only (writes record who
