@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -162,7 +162,12 @@ def subscription_request(
         created = subscriber.pk is None
         subscriber.confirmation_sent_at = now
         subscriber.full_clean(exclude=["tenant"], validate_unique=False)
-        subscriber.save()
+        try:
+            with transaction.atomic():
+                subscriber.save()
+        except IntegrityError:
+            # The same new address sent twice at once: the other request mails the link.
+            return
         _replace_choices(subscriber, topics, area_ids, audiences)
         audit_object(actor, Action.CREATE if created else Action.UPDATE, subscriber,
                      detail={"requested": True})  # fmt: skip
