@@ -115,7 +115,11 @@ def _unsubscribe(request, tenant, token):
         return render(request, "subscriptions/public/unsubscribed.html", {"tenant": tenant})
     return render(
         request, "subscriptions/public/unsubscribe.html",
-        {"tenant": tenant, "subscribed": subscriber.status != SubscriberStatus.UNSUBSCRIBED},
+        {
+            "tenant": tenant,
+            "subscribed": subscriber.status
+            in (SubscriberStatus.CONFIRMED, SubscriberStatus.PENDING),
+        },
     )  # fmt: skip
 
 
