@@ -128,6 +128,13 @@ def subscription_benchmarks(membership, count: int, repeat: int) -> list[tuple[s
     channel = broadcasts.channel()
     with tenant_context(tenant_id):
         areas = fill(tenant_id, count)
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        # Fresh tables have no statistics until autovacuum gets to them; without any, the
+        # planner guesses one row per table and picks nested loops (seconds, not ms).
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     everyone = Target(tenant_id=tenant_id, topic_keys=("bench",))
     narrowed = Target(
         tenant_id=tenant_id, topic_keys=("bench",), area_ids=(areas[0],), audience_keys=("elderly",)

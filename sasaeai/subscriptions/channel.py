@@ -7,7 +7,7 @@ ways: a notice for 桶川地区 reaches who chose 桶川第1区 (a sub-area), an
 reaches who chose the whole 桶川地区.
 """
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from sasaeai.core import broadcasts
 from sasaeai.core.broadcasts import Channel, Target
@@ -25,34 +25,37 @@ SEND_KIND = "subscriptions.send"
 
 
 def recipients(target: Target) -> QuerySet[Subscriber]:
+    # Each condition is an uncorrelated `id IN (subquery)`: PostgreSQL and SQLite build each
+    # set once (a hashed subplan), where correlated EXISTS with an OR ran once per subscriber.
     tenant_id = target.tenant_id
+    topics = Topic.objects.filter(
+        tenant_id=tenant_id, key__in=list(target.topic_keys), active=True
+    ).values("pk")
     rows = Subscriber.objects.filter(
-        Exists(
-            Subscription.objects.filter(
-                subscriber=OuterRef("pk"),
-                topic__key__in=list(target.topic_keys),
-                topic__active=True,
-                topic__tenant_id=tenant_id,
-            )  # fmt: skip
-        ),
         tenant_id=tenant_id,
         status=SubscriberStatus.CONFIRMED,
+        # The topics are the tenant's: no tenant filter needed on their subscriptions.
+        pk__in=Subscription.objects.filter(topic_id__in=topics).values("subscriber_id"),
     )
     if target.area_ids:
         ids = list(target.area_ids)
         parents = Area.objects.filter(tenant_id=tenant_id, pk__in=ids, parent__isnull=False)
-        matching = SubscriberArea.objects.filter(
-            Q(area_id__in=ids) | Q(area__parent_id__in=ids) | Q(area_id__in=parents.values("parent_id")),
-            subscriber=OuterRef("pk"),
-        )  # fmt: skip
-        any_area = SubscriberArea.objects.filter(subscriber=OuterRef("pk"))
-        rows = rows.filter(~Exists(any_area) | Exists(matching))
-    if target.audience_keys:
-        matching = SubscriberAudience.objects.filter(
-            subscriber=OuterRef("pk"), audience__in=list(target.audience_keys)
+        near = Area.objects.filter(
+            Q(pk__in=ids) | Q(parent_id__in=ids) | Q(pk__in=parents.values("parent_id")),
+            tenant_id=tenant_id,
+        ).values("pk")
+        chose = SubscriberArea.objects.filter(tenant_id=tenant_id)
+        rows = rows.filter(
+            ~Q(pk__in=chose.values("subscriber_id"))
+            | Q(pk__in=chose.filter(area_id__in=near).values("subscriber_id"))
         )
-        any_audience = SubscriberAudience.objects.filter(subscriber=OuterRef("pk"))
-        rows = rows.filter(~Exists(any_audience) | Exists(matching))
+    if target.audience_keys:
+        chose = SubscriberAudience.objects.filter(tenant_id=tenant_id)
+        keys = list(target.audience_keys)
+        rows = rows.filter(
+            ~Q(pk__in=chose.values("subscriber_id"))
+            | Q(pk__in=chose.filter(audience__in=keys).values("subscriber_id"))
+        )
     return rows
 
 
