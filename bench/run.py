@@ -117,6 +117,11 @@ def main(argv=None):
         from bench.surveys import survey_benchmarks
 
         survey_results = survey_benchmarks(admin.tenant_id, client, get, max(3, args.repeat // 10))
+        from bench.subscriptions import SUBSCRIBERS, subscription_benchmarks
+
+        subscription_results = subscription_benchmarks(
+            admin, SUBSCRIBERS.get(size.name, 10_000), max(3, args.repeat // 3)
+        )
         results = [
             ("login page (GET /accounts/login/)", timed(get(anonymous, "/accounts/login/"), args.repeat)),
             ("area list, policy-filtered (GET /areas/)", timed(get(client, "/areas/"), args.repeat)),
@@ -124,7 +129,7 @@ def main(argv=None):
             ("member list, policy-filtered, audited (GET /accounts/members/)", timed(get(client, "/accounts/members/"), args.repeat)),
             ("member list, last page", timed(get(client, "/accounts/members/?page=last"), args.repeat)),
             ("API area list (GET /api/v1/areas?limit=100)", timed(get(client, "/api/v1/areas?limit=100"), args.repeat)),
-        ] + plan_results + resource_results + consultation_results + area_results + job_results + onboarding_results + notification_results + survey_results  # fmt: skip
+        ] + plan_results + resource_results + consultation_results + area_results + job_results + onboarding_results + notification_results + survey_results + subscription_results  # fmt: skip
 
     from bench.matching import matching_benchmarks
 

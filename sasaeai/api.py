@@ -296,6 +296,7 @@ def _register_routers() -> None:
     from sasaeai.resources.api import router as resources_router
     from sasaeai.surveys.api import router as surveys_router
     from sasaeai.volunteers.api import router as volunteers_router
+    from sasaeai.subscriptions.api import router as subscriptions_router
 
     _mount("/", core_router)
     _mount("/", accounts_router)
@@ -309,6 +310,7 @@ def _register_routers() -> None:
     _mount("/surveys", surveys_router)
     _mount("/courses", courses_router)
     _mount("/volunteers", volunteers_router)
+    _mount("/subscriptions", subscriptions_router)
 
 
 _register_routers()

@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "sasaeai.surveys",
     "sasaeai.courses",
     "sasaeai.volunteers",
+    "sasaeai.subscriptions",
     "ninja",  # its static Swagger UI for the local API docs page (tokens:api_docs)
     "sasaeai.golive",
 ]
@@ -284,6 +285,13 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "sasaeai@localhost")
 # Required in production: a default would send every invitation link to localhost.
 SITE_URL = env_str("SITE_URL", None if PRODUCTION else "http://localhost:8000").rstrip("/")
 INVITATION_EXPIRY_DAYS = env_int("INVITATION_EXPIRY_DAYS", 7)
+# E-mail subscriptions (docs/subscriptions.md): how long a confirmation link works, the least
+# time between two mails the public form sends to one address, the form's requests per hour
+# from one sender, and the subscribers a mailing job reads and sends per batch.
+SUBSCRIPTIONS_CONFIRM_DAYS = env_int("SUBSCRIPTIONS_CONFIRM_DAYS", 7)
+SUBSCRIPTIONS_RESEND_MINUTES = env_int("SUBSCRIPTIONS_RESEND_MINUTES", 10)
+SUBSCRIPTIONS_REQUESTS_PER_HOUR = env_int("SUBSCRIPTIONS_REQUESTS_PER_HOUR", 20)
+SUBSCRIPTIONS_BATCH = env_int("SUBSCRIPTIONS_BATCH", 1000)
 
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "ja"

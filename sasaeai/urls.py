@@ -32,6 +32,8 @@ urlpatterns = [
     path("surveys/", include("sasaeai.surveys.urls")),
     path("courses/", include("sasaeai.courses.urls")),
     path("volunteers/", include("sasaeai.volunteers.urls")),
+    path("subscriptions/", include("sasaeai.subscriptions.urls")),
+    path("mail/", include("sasaeai.subscriptions.public_urls")),
     path("golive/", include("sasaeai.golive.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -45,6 +45,8 @@ METRIC_BINDINGS = {
     "駅ボランティア登録者数（累計）": "volunteers.registered:station_volunteer",
     "災害ボランティアセンター市民スタッフ登録者数": "volunteers.registered:disaster_vc_staff",
     "ファミリーサポート事業の利用件数": "volunteers.fsc_uses",
+    "ところざわほっとメール登録者数": "subscriptions.subscribers:hotmail",
+    "ボランティア情報配信サービス登録者数": "subscriptions.subscribers:volunteer_info",
 }
 DEMO_RESULTS = "（デモ）{title}について、年間計画に沿って取組を実施した。"
 DEMO_ISSUES = "（デモ）参加者・担い手の固定化が見られる。"

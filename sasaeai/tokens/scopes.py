@@ -23,6 +23,7 @@ MODULE_LABELS = {
     "surveys": _("Surveys"),
     "courses": _("Courses and events"),
     "volunteers": _("Volunteers"),
+    "subscriptions": _("E-mail subscriptions"),
 }
 
 # Service tokens act as no person: no account of their own, and read only (writes record who
