@@ -294,9 +294,9 @@ def _register_routers() -> None:
     from sasaeai.notifications.api import router as notifications_router
     from sasaeai.plans.api import router as plans_router
     from sasaeai.resources.api import router as resources_router
+    from sasaeai.subscriptions.api import router as subscriptions_router
     from sasaeai.surveys.api import router as surveys_router
     from sasaeai.volunteers.api import router as volunteers_router
-    from sasaeai.subscriptions.api import router as subscriptions_router
 
     _mount("/", core_router)
     _mount("/", accounts_router)

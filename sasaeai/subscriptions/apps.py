@@ -10,7 +10,7 @@ class SubscriptionsConfig(AppConfig):
     def ready(self):
         from sasaeai.accounts.models import Role
         from sasaeai.accounts.policy import STAFF, register_permissions
-        from sasaeai.core import demo, modules
+        from sasaeai.core import demo, modules, public_site
         from sasaeai.core import jobs as job_registry
         from sasaeai.subscriptions import channel, onboarding
         from sasaeai.subscriptions.demo import load_subscriptions
@@ -43,3 +43,20 @@ class SubscriptionsConfig(AppConfig):
         onboarding.register()
         # Before the plans (order 50), whose indicators 46 and 47 of 所沢市 read the metric.
         demo.register_demo_loader(load_subscriptions, order=20)
+        public_site.register(
+            public_site.PublicPage(
+                key="subscriptions",
+                label=_("E-mail news"),
+                url=public_subscribe_url,
+                order=60,
+                description=_(
+                    "Receive the city's and the council's news by e-mail; stop any time."
+                ),
+            )
+        )
+
+
+def public_subscribe_url(tenant) -> str:
+    from django.urls import reverse
+
+    return reverse("subscriptions_public:subscribe", args=[tenant.code])

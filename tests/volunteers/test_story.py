@@ -4,7 +4,6 @@ a resident's 買い物支援 → matching → confirmation → the helper accept
 
 from datetime import timedelta
 
-import pytest
 from django.test import Client
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
