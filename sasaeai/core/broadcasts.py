@@ -49,12 +49,18 @@ class Channel:
     topics: Callable[[int], list[tuple[str, str]]] = field(default=lambda tenant_id: [])
 
 
+class Withdrawn(Exception):
+    """Raised by a source's render when its content may no longer be sent (withdrawn or
+    deleted after the mailing was queued): the mailing stops."""
+
+
 _sources: dict[str, Callable[[int, int, str], Content]] = {}
 _channel: list[Channel] = []
 
 
 def register_source(key: str, render: Callable[[int, int, str], Content]) -> None:
-    """`render(tenant_id, object_id, language)`; language is "ja" or "en"."""
+    """`render(tenant_id, object_id, language)`; language is "ja" or "en". It raises
+    `Withdrawn` once the content may no longer be sent."""
     if key in _sources and _sources[key] is not render:
         raise ValueError(f"Broadcast source {key} is already registered")
     _sources[key] = render

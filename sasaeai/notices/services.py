@@ -350,8 +350,11 @@ def render_broadcast(tenant_id: int, object_id: int, language: str) -> broadcast
     written, Japanese otherwise."""
     # The mailing job may call this outside any tenant: read in the notice's own tenant.
     with tenant_context(tenant_id):
-        notice = Notice.objects.get(tenant_id=tenant_id, pk=object_id)
+        notice = Notice.objects.filter(tenant_id=tenant_id, pk=object_id).first()
         tenant = Tenant.objects.get(pk=tenant_id)
+    # Withdrawn while its mailing was still running: the rest of the subscribers get nothing.
+    if notice is None or notice.status != NoticeStatus.PUBLISHED:
+        raise broadcasts.Withdrawn(object_id)
     path = f"/notices/{tenant.code}/{notice.pk}/"
     if language == "en" and notice.has_english:
         return broadcasts.Content(subject=notice.title_en, text=notice.body_en, path=path)

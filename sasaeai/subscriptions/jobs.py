@@ -75,6 +75,15 @@ class Mailing:
             self.by_language[language] = (content.subject, head, footer)
         return self.by_language[language]
 
+    def still_wanted(self) -> None:
+        """Ask the source again before each batch: a notice withdrawn meanwhile stops here."""
+        try:
+            broadcasts.render(self.source, self.tenant.pk, self.object_id, "ja")
+        except broadcasts.Withdrawn:
+            raise JobError(
+                _("The content was withdrawn: the mailing stopped. Nobody else will receive it.")
+            ) from None
+
     def message(self, subscriber_id: int, email: str, language: str) -> EmailMessage:
         subject, head, footer = self.parts(language)
         token = tokens.subscriber_token(self.tenant.pk, subscriber_id)
@@ -128,6 +137,7 @@ def send_job(run: JobRun) -> None:
         batch = [row for row in rows if row[0] not in already]
         if not batch:
             continue
+        mailing.still_wanted()
         # Build every message first: a rendering error stops the job before anything is
         # recorded or sent for this batch.
         messages = [(pk, mailing.message(pk, email, language)) for pk, email, language in batch]

@@ -171,8 +171,10 @@ def test_a_published_notice_is_withdrawn_and_cannot_be_edited(world, staff, no_c
 
 
 def test_the_broadcast_source_renders_english_only_when_written(world, staff, no_channel):
-    notice = make_notice(staff, title_en="Gathering", body_en="Come along.")
-    plain = make_notice(staff)
+    notice = approve(staff, make_notice(staff, title_en="Gathering", body_en="Come along."))
+    plain = approve(staff, make_notice(staff))
+    for each in (notice, plain):
+        services.notice_publish(actor=staff, notice=each)
     english = broadcasts.render("notices.notice", world.tenant_a.pk, notice.pk, "en")
     assert (english.subject, english.text) == ("Gathering", "Come along.")
     assert english.path == f"/notices/112097/{notice.pk}/"
@@ -180,6 +182,17 @@ def test_the_broadcast_source_renders_english_only_when_written(world, staff, no
     assert fallback.subject == plain.title
     japanese = broadcasts.render("notices.notice", world.tenant_a.pk, notice.pk, "ja")
     assert japanese.subject == notice.title
+
+
+def test_a_draft_or_withdrawn_notice_is_not_mailed(world, staff, no_channel):
+    notice = approve(staff, make_notice(staff))
+    with pytest.raises(broadcasts.Withdrawn):
+        broadcasts.render("notices.notice", world.tenant_a.pk, notice.pk, "ja")
+    services.notice_publish(actor=staff, notice=notice)
+    assert broadcasts.render("notices.notice", world.tenant_a.pk, notice.pk, "ja").subject
+    services.notice_withdraw(actor=staff, notice=notice)
+    with pytest.raises(broadcasts.Withdrawn):
+        broadcasts.render("notices.notice", world.tenant_a.pk, notice.pk, "ja")
 
 
 def test_an_english_title_without_text_is_refused(world, staff, no_channel):

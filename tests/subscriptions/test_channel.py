@@ -112,7 +112,9 @@ def test_the_job_mails_each_recipient_once_in_their_language(world, people, sour
     assert to == sorted(["plain@example.jp", "district@example.jp", "sub@example.jp",
                          "kano@example.jp", "elderly@example.jp", "youth@example.jp",
                          "en@example.jp"])  # fmt: skip
-    assert sorted(source) == ["en", "ja"]  # rendered once per language, not per mail
+    # Rendered once per language, plus once per batch to check it is still to be sent (one
+    # batch here): never once per mail.
+    assert sorted(source) == ["en", "ja", "ja"]
     english = next(m for m in mail.outbox if m.to == ["en@example.jp"])
     assert english.subject == "Notice 1" and "A notice in English." in english.body
     japanese = next(m for m in mail.outbox if m.to == ["plain@example.jp"])
@@ -211,3 +213,33 @@ def test_only_staff_may_start_a_mailing(world, people, source):
     resident = actor_of(world, Role.RESIDENT)
     with tenant_context(world.tenant_a.pk), pytest.raises(PermissionDenied):
         broadcasts.channel().send(resident, target(world), SOURCE, 1)
+
+
+@override_settings(SUBSCRIPTIONS_BATCH=2)
+def test_a_notice_withdrawn_during_its_mailing_stops_the_rest(world, people, staff, monkeypatch):
+    from django.core.mail.backends import locmem
+
+    state = {"withdrawn": False}
+
+    def render(tenant_id, object_id, language):
+        if state["withdrawn"]:
+            raise broadcasts.Withdrawn(object_id)
+        return broadcasts.Content("お知らせ", "本文です。", f"/n/{object_id}/")
+
+    real = locmem.EmailBackend.send_messages
+
+    def withdraw_after_first_batch(self, messages):
+        state["withdrawn"] = True  # the staff member withdraws it while the first batch goes
+        return real(self, messages)
+
+    saved = dict(broadcasts._sources)
+    broadcasts.register_source(SOURCE, render)
+    monkeypatch.setattr(locmem.EmailBackend, "send_messages", withdraw_after_first_batch)
+    try:
+        job = send(world, staff, target(world))
+    finally:
+        broadcasts._sources.clear()
+        broadcasts._sources.update(saved)
+    assert job.status == JobStatus.FAILED
+    assert "取り下げ" in job.error_message
+    assert len(mail.outbox) == 2  # the first batch only
