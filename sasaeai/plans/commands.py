@@ -1,25 +1,11 @@
 """What the plan commands (import_plan, export_plan, plan_report) and upload page share."""
 
-from django.core.management.base import CommandError
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from sasaeai.accounts.policy import Actor
-from sasaeai.core.models import Tenant
+from sasaeai.core.commands import command_actor, tenant_named
 from sasaeai.plans import planfile, workbook
 
-
-def tenant_named(name: str) -> Tenant:
-    tenant = Tenant.objects.filter(Q(code=name) | Q(name=name)).first()
-    if tenant is None:
-        raise CommandError(_("No tenant has the code or name %(name)s") % {"name": name})
-    return tenant
-
-
-def command_actor(tenant: Tenant) -> Actor:
-    return Actor(
-        user_id=None, username="manage.py", tenant_id=tenant.pk, membership_id=None, role=None
-    )
+__all__ = ["command_actor", "read_plan_file", "tenant_named"]
 
 
 def read_plan_file(filename: str, data: bytes) -> dict:

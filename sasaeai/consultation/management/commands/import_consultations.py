@@ -7,8 +7,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from sasaeai.consultation import importer
+from sasaeai.core.commands import command_actor, tenant_named
 from sasaeai.core.tenancy import tenant_context
-from sasaeai.plans.commands import command_actor, tenant_named
 
 
 class Command(BaseCommand):
