@@ -21,7 +21,10 @@ tenant's public home (/p/<code>/) read this registry; core imports none of the a
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import wraps
 
+from django.contrib.auth.decorators import login_not_required
+from django.http import Http404
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -84,3 +87,20 @@ def _home_url(tenant: Tenant) -> str:
 
 def register_home() -> None:
     register(PublicPage(key=HOME, label=_("Top"), url=_home_url, order=0))
+
+
+def public_page(view):
+    """A page anyone may open, under /<app>/<tenant code>/…: an unknown or inactive tenant is a
+    404, and the view runs as `view(request, tenant, …)` in the tenant's context (row-level
+    security), without sign-in, two-factor or tenant choice."""
+    from sasaeai.accounts.middleware import tenant_choice_exempt, two_factor_exempt
+
+    @wraps(view)
+    def wrapper(request, tenant_code, *args, **kwargs):
+        tenant = public_tenant(tenant_code)
+        if tenant is None:
+            raise Http404
+        with tenant_context(tenant.pk):
+            return view(request, tenant, *args, **kwargs)
+
+    return login_not_required(two_factor_exempt(tenant_choice_exempt(wrapper)))

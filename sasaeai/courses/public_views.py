@@ -2,34 +2,18 @@
 registration form and the registrant's own confirmation page (by a signed link). No page
 shows anyone's name or contact: only counts and the registrant's own status."""
 
-from functools import wraps
-
-from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from sasaeai.accounts.middleware import tenant_choice_exempt, two_factor_exempt
 from sasaeai.core.forms import add_validation_errors
-from sasaeai.core.tenancy import tenant_context
+from sasaeai.core.public_site import public_page
 from sasaeai.courses import selectors, services
 from sasaeai.courses.forms import OutreachRequestForm, RegistrationForm
 from sasaeai.courses.models import RegistrationStatus, Session
 
 PUBLIC_LIMIT = 200  # a public page's work stays bounded
-
-
-def public_page(view):
-    @wraps(view)
-    def wrapper(request, tenant_code, *args, **kwargs):
-        tenant = selectors.public_tenant(tenant_code)
-        if tenant is None:
-            raise Http404
-        with tenant_context(tenant.pk):
-            return view(request, tenant, *args, **kwargs)
-
-    return login_not_required(two_factor_exempt(tenant_choice_exempt(wrapper)))
 
 
 @public_page

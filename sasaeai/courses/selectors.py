@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from sasaeai.accounts import policy
 from sasaeai.core.fiscal import fiscal_year_bounds
-from sasaeai.core.models import Tenant
 from sasaeai.courses.models import (
     Course,
     CourseKind,
@@ -58,10 +57,6 @@ def session_registrations(actor: policy.Actor, session: Session) -> QuerySet[Reg
 
 
 # --- public ---------------------------------------------------------------------------------
-
-
-def public_tenant(code: str) -> Tenant | None:
-    return Tenant.objects.filter(code=code, is_active=True).first()
 
 
 def public_sessions(tenant_id: int, now: datetime | None = None) -> QuerySet[Session]:

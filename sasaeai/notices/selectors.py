@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from sasaeai.accounts import policy
 from sasaeai.core.fiscal import fiscal_year_bounds
-from sasaeai.core.models import Area, Tenant
+from sasaeai.core.models import Area
 from sasaeai.notices import ruby
 from sasaeai.notices.models import RUBY_FIELDS, Notice, NoticeStatus, ReadingEntry
 
@@ -56,10 +56,6 @@ def readings_review(notice: Notice) -> ReadingsReview:
     dictionary = tenant_dictionary(notice.tenant_id)
     fields = {name: ruby.analyse(getattr(notice, name) or "", dictionary) for name in RUBY_FIELDS}
     return ReadingsReview(fields, ruby.distinct_words(list(fields.values())), notice.text_hash())
-
-
-def public_tenant(code: str) -> Tenant | None:
-    return Tenant.objects.filter(code=code, is_active=True).first()
 
 
 def public_notices(

@@ -3,7 +3,6 @@
 from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -15,12 +14,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from sasaeai.accounts import policy
-from sasaeai.accounts.middleware import tenant_choice_exempt, two_factor_exempt
-from sasaeai.core import broadcasts
+from sasaeai.core import broadcasts, public_site
 from sasaeai.core.csvio import CsvEncodingError, decode_csv_bytes
 from sasaeai.core.forms import add_validation_errors
 from sasaeai.core.models import Tenant
-from sasaeai.core.tenancy import tenant_context
 from sasaeai.notices import flyer, ruby, selectors, services
 from sasaeai.notices.forms import DictionaryImportForm, NoticeForm, PublishForm, ReadingEntryForm
 from sasaeai.notices.models import NoticeStatus
@@ -347,19 +344,11 @@ def _is_header(cells: list[str]) -> bool:
 
 
 def public_page(view):
-    """A page anyone may open: the tenant comes from the URL and the request runs in it."""
-
-    @wraps(view)
-    def wrapper(request, tenant_code, *args, **kwargs):
-        tenant = selectors.public_tenant(tenant_code)
-        if tenant is None:
-            raise Http404
-        with tenant_context(tenant.pk):
-            return view(request, tenant, *args, **kwargs)
+    """A public page (core.public_site.public_page) that readers may keep a few minutes."""
 
     @wraps(view)
     def cached(request, *args, **kwargs):
-        response = wrapper(request, *args, **kwargs)
+        response = view(request, *args, **kwargs)
         # Readers may keep the page a few minutes; shared caches too, unless it sets a cookie
         # (the CSRF cookie of a first visit must not be handed to others). Signed-in pages are
         # made no-store by the security middleware.
@@ -368,7 +357,7 @@ def public_page(view):
         )
         return response
 
-    return login_not_required(two_factor_exempt(tenant_choice_exempt(cached)))
+    return public_site.public_page(cached)
 
 
 def _int_or_none(value):

@@ -32,10 +32,6 @@ from sasaeai.plans.progress import Status
 CACHE_SECONDS = 60 * 60  # a safety net: writes invalidate at once
 
 
-def public_tenant(code: str) -> Tenant | None:
-    return Tenant.objects.filter(code=code, is_active=True).first()
-
-
 def published_plans(tenant_id: int) -> QuerySet[Plan]:
     return public_scope(tenant_id, Plan.objects.all()).order_by("-start_year", "code")
 

@@ -3,28 +3,12 @@
 Each view finds the tenant and a *published* plan first (404 otherwise: an unpublished plan and
 an unknown city look alike) and reads it inside that tenant."""
 
-from functools import wraps
-
-from django.contrib.auth.decorators import login_not_required
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.safestring import mark_safe
 
-from sasaeai.accounts.middleware import tenant_choice_exempt, two_factor_exempt
-from sasaeai.core.tenancy import tenant_context
+from sasaeai.core.public_site import public_page
 from sasaeai.plans import public
-
-
-def public_page(view):
-    @wraps(view)
-    def wrapper(request, tenant_code, *args, **kwargs):
-        tenant = public.public_tenant(tenant_code)
-        if tenant is None:
-            raise Http404
-        with tenant_context(tenant.pk):
-            return view(request, tenant, *args, **kwargs)
-
-    return login_not_required(two_factor_exempt(tenant_choice_exempt(wrapper)))
 
 
 def _published(tenant, plan_code: str):

@@ -92,10 +92,6 @@ def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
 
 
-def public_tenant(code: str) -> Tenant | None:
-    return Tenant.objects.filter(code=code, is_active=True).first()
-
-
 def map_settings(tenant_id: int) -> MapSettings:
     found = MapSettings.objects.filter(tenant_id=tenant_id).first()
     return found or MapSettings(tenant_id=tenant_id)

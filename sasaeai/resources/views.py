@@ -1,6 +1,5 @@
 """Pages of the resource directory: the public map and place pages, and the staff screens."""
 
-from functools import wraps
 from urllib.parse import urlsplit
 
 from django.contrib import messages
@@ -18,7 +17,7 @@ from sasaeai.accounts.middleware import tenant_choice_exempt, two_factor_exempt
 from sasaeai.core.forms import add_validation_errors
 from sasaeai.core.middleware import content_security_policy
 from sasaeai.core.models import Area, AreaKind, Tenant
-from sasaeai.core.tenancy import tenant_context
+from sasaeai.core.public_site import public_page
 from sasaeai.resources import mapprint, selectors, services
 from sasaeai.resources.forms import (
     MapSettingsForm,
@@ -38,20 +37,6 @@ MAX_RESULTS = 200
 # The printed directory (no query: the whole city) is bounded too, as it is a public page;
 # a city's directory is a few hundred places, well below this.
 PRINT_MAX_PLACES = 2000
-
-
-def public_page(view):
-    """A page anyone may open: the tenant comes from the URL and the request runs in it."""
-
-    @wraps(view)
-    def wrapper(request, tenant_code, *args, **kwargs):
-        tenant = selectors.public_tenant(tenant_code)
-        if tenant is None:
-            raise Http404
-        with tenant_context(tenant.pk):
-            return view(request, tenant, *args, **kwargs)
-
-    return login_not_required(two_factor_exempt(tenant_choice_exempt(wrapper)))
 
 
 def tile_config(tenant_id: int) -> dict:

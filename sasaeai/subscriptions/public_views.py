@@ -4,36 +4,17 @@ Mail scanners open links in mails (GET) to check them, so a GET never changes an
 confirmation and opt-out links show a page with one button, which POSTs.
 """
 
-from functools import wraps
-
 from django.conf import settings
-from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 
-from sasaeai.accounts.middleware import tenant_choice_exempt, two_factor_exempt
 from sasaeai.core.forms import add_validation_errors
-from sasaeai.core.tenancy import tenant_context
+from sasaeai.core.public_site import public_page
 from sasaeai.subscriptions import selectors, services
 from sasaeai.subscriptions.forms import ChoicesForm, SubscribeForm
 from sasaeai.subscriptions.models import SubscriberStatus
-
-
-def public_page(view):
-    """The tenant comes from the URL and the request runs in it (row-level security)."""
-
-    @wraps(view)
-    def wrapper(request, tenant_code, *args, **kwargs):
-        tenant = selectors.public_tenant(tenant_code)
-        if tenant is None:
-            raise Http404
-        with tenant_context(tenant.pk):
-            return view(request, tenant, *args, **kwargs)
-
-    return login_not_required(two_factor_exempt(tenant_choice_exempt(wrapper)))
 
 
 def _ip(request) -> str | None:

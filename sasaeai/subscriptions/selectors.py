@@ -5,15 +5,10 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from sasaeai.accounts import policy
-from sasaeai.core.models import Tenant
 from sasaeai.subscriptions.models import Subscriber, SubscriberStatus, Topic
 
 MANAGE = "subscriptions.manage"
 SEARCH_LIMIT = 50
-
-
-def public_tenant(code: str) -> Tenant | None:
-    return Tenant.objects.filter(code=code, is_active=True).first()
 
 
 def public_topics(tenant_id: int) -> QuerySet[Topic]:

@@ -7,7 +7,6 @@ from django.db.models import Count, QuerySet
 from django.http import Http404
 
 from sasaeai.accounts import policy
-from sasaeai.core.models import Tenant
 from sasaeai.surveys.models import (
     SMALL_GROUP,
     Answer,
@@ -43,10 +42,6 @@ def survey_for(actor: policy.Actor, survey_id: int, permission: str = VIEW) -> S
 
 def questions_of(survey: Survey) -> list[Question]:
     return list(survey.questions.prefetch_related("choices").order_by("order"))
-
-
-def public_tenant(code: str) -> Tenant | None:
-    return Tenant.objects.filter(code=code, is_active=True).first()
 
 
 def public_survey(tenant_id: int, code: str) -> Survey | None:

@@ -3,7 +3,6 @@
 from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -11,12 +10,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from sasaeai.accounts import policy
-from sasaeai.accounts.middleware import tenant_choice_exempt, two_factor_exempt
 from sasaeai.audit.models import Action
 from sasaeai.audit.services import audit_object
+from sasaeai.core import public_site
 from sasaeai.core.fiscal import fiscal_year_label, fiscal_year_of
 from sasaeai.core.forms import add_validation_errors
-from sasaeai.core.tenancy import tenant_context
 from sasaeai.surveys import exports, selectors, services
 from sasaeai.surveys.charts import bar_chart
 from sasaeai.surveys.forms import InvitationForm, QuestionForm, SurveyForm
@@ -253,18 +251,16 @@ def survey_export(request, pk: int, fmt: str):
 
 
 def public_page(view):
-    @wraps(view)
-    def wrapper(request, tenant_code, code, *args, **kwargs):
-        tenant = selectors.public_tenant(tenant_code)
-        if tenant is None:
-            raise Http404
-        with tenant_context(tenant.pk):
-            survey = selectors.public_survey(tenant.pk, code)
-            if survey is None:
-                raise Http404
-            return view(request, tenant, survey, *args, **kwargs)
+    """A public page of one survey (core.public_site.public_page): unknown survey → 404."""
 
-    return login_not_required(two_factor_exempt(tenant_choice_exempt(wrapper)))
+    @wraps(view)
+    def with_survey(request, tenant, code, *args, **kwargs):
+        survey = selectors.public_survey(tenant.pk, code)
+        if survey is None:
+            raise Http404
+        return view(request, tenant, survey, *args, **kwargs)
+
+    return public_site.public_page(with_survey)
 
 
 def _notice(request, tenant, survey, template: str, status: int = 200):
