@@ -631,6 +631,7 @@ AUDITED = [
     ("shortlist", Role.VOLUNTEER_COORDINATOR, "/volunteers/requests/{open_request}/shortlist/"),
     ("certificate", Role.VOLUNTEER_COORDINATOR, "/volunteers/helpers/{helper}/certificate.pdf"),
     ("requester data in an offer", Role.VOLUNTEER, "/volunteers/my/offers/{offer}/"),
+    ("api helper list", Role.VOLUNTEER_COORDINATOR, f"{API}/volunteers/helpers"),
     ("api helper detail", Role.VOLUNTEER_COORDINATOR, f"{API}/volunteers/helpers/{{helper}}"),
     ("api request detail", Role.VOLUNTEER_COORDINATOR, f"{API}/volunteers/requests/{{request}}"),
 ]
