@@ -15,12 +15,13 @@ except ImportError:  # pragma: no cover
         return code, body
 
 
+from ninja.conf import settings as ninja_settings
 from ninja.pagination import paginate
 
 from sasaeai.accounts import policy
 from sasaeai.audit.models import Action
 from sasaeai.audit.services import audit_object, audit_reads
-from sasaeai.core.pagination import BoundedLimitOffsetPagination
+from sasaeai.core.pagination import MAX_LIMIT, BoundedLimitOffsetPagination
 from sasaeai.volunteers import selectors, services
 
 router = Router(tags=["volunteers"])
@@ -160,6 +161,12 @@ def request_transition(request, request_id: int, payload: TransitionIn):
 def helper_list(request, q: str = "", registry: str = ""):
     policy.require(request.actor, "volunteers.manage")
     rows = selectors.helpers_visible_to(request.actor, query=q, registry=registry)
+    # The page names helpers: audited as the helper list page is (tests/security found this
+    # list unaudited). @paginate has validated limit and offset before this runs; the same
+    # page is read here, so exactly the helpers returned are logged.
+    offset = int(request.GET.get("offset") or 0)
+    limit = min(int(request.GET.get("limit") or ninja_settings.PAGINATION_PER_PAGE), MAX_LIMIT)
+    audit_reads(request.actor, list(rows[offset : offset + limit]))
     return rows
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from sasaeai.accounts import policy
+from sasaeai.audit.services import audit_reads
 from sasaeai.core.fiscal import fiscal_year_of
 from sasaeai.volunteers import proposals, selectors, services
 from sasaeai.volunteers.models import Helper, Insurance
@@ -58,6 +59,9 @@ def matching(request):
         for alternatives in proposal.alternatives.values():
             ids += [a.helper_id for a in alternatives]
         names = _helper_names(actor.tenant_id, ids)
+        # The proposal names helpers (with their distance to a request's place): a read of
+        # their records, audited as the helper list is (found by tests/security).
+        audit_reads(actor, list(names.values()), detail={"page": "matching"})
         insured = set(
             Insurance.objects.filter(helper_id__in=set(ids)).values_list("helper_id", "fiscal_year")
         )
@@ -135,6 +139,9 @@ def shortlist(request, pk: int):
         messages.error(request, str(error))
         ranked = []
     names = _helper_names(actor.tenant_id, [p.helper_id for p in ranked])
+    # The shortlist names helpers near the request: audited like the helper list (found by
+    # tests/security: it was the one page listing helpers without an audit entry).
+    audit_reads(actor, list(names.values()), detail={"page": "shortlist", "request": pk})
     rows = [
         {
             "pair": p,
