@@ -7,6 +7,7 @@ from django.http import Http404
 
 from sasaeai.accounts import policy
 from sasaeai.core.fiscal import fiscal_year_bounds, fiscal_year_of
+from sasaeai.core.models import Area, AreaKind
 from sasaeai.volunteers.models import (
     ACTIVE_OFFER_STATUSES,
     OPEN_STATUSES,
@@ -23,7 +24,9 @@ from sasaeai.volunteers.models import (
 )
 
 
-def helpers_visible_to(actor, *, query: str = "", registry: str = "", area_id=None):
+def helpers_visible_to(
+    actor, *, query: str = "", registry: str = "", area_id=None, skill_id=None
+):
     rows = policy.scope(actor, "volunteers.view", Helper.objects.all())
     if query:
         rows = rows.filter(Q(name__icontains=query) | Q(name_kana__icontains=query))
@@ -33,6 +36,8 @@ def helpers_visible_to(actor, *, query: str = "", registry: str = "", area_id=No
         ).distinct()
     if area_id:
         rows = rows.filter(area_id=area_id)
+    if skill_id:
+        rows = rows.filter(skills__id=skill_id)
     return rows.select_related("area").prefetch_related("skills")
 
 
@@ -58,6 +63,10 @@ def registries_of(tenant_id: int) -> QuerySet[Registry]:
 
 def skills_of(tenant_id: int) -> QuerySet[Skill]:
     return Skill.objects.filter(tenant_id=tenant_id)
+
+
+def districts_of(tenant_id: int) -> QuerySet[Area]:
+    return Area.objects.filter(tenant_id=tenant_id, kind=AreaKind.DISTRICT).order_by("code", "name")
 
 
 def groups_visible_to(actor) -> QuerySet[Group]:

@@ -60,14 +60,24 @@ def helper_list(request):
     policy.require(actor, "volunteers.manage")
     query = request.GET.get("q", "").strip()
     registry = request.GET.get("registry", "")
-    rows = selectors.helpers_visible_to(actor, query=query, registry=registry)
+    skill = _int_or_none(request.GET.get("skill"))
+    area = _int_or_none(request.GET.get("area"))
+    rows = selectors.helpers_visible_to(
+        actor, query=query, registry=registry, skill_id=skill, area_id=area
+    )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     audit_reads(actor, list(page.object_list))
     return render(
         request, "volunteers/helper_list.html",
-        {"page": page, "q": query, "registry": registry,
-         "registries": selectors.registries_of(actor.tenant_id)},
+        {"page": page, "q": query, "registry": registry, "skill": skill, "area": area,
+         "registries": selectors.registries_of(actor.tenant_id),
+         "skills": selectors.skills_of(actor.tenant_id),
+         "districts": selectors.districts_of(actor.tenant_id)},
     )  # fmt: skip
+
+
+def _int_or_none(value) -> int | None:
+    return int(value) if value and value.isdigit() else None
 
 
 def helper_detail(request, pk: int):
