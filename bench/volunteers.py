@@ -143,7 +143,9 @@ def fill(tenant_id: int, size: str, *, volunteer_user_id: int | None = None, see
     for i in range(n_requests):
         # Past two years to next month, in order of creation.
         starts = now + datetime.timedelta(hours=(i - n_requests * 24 / 25) * 17_520 / n_requests)
-        status = _status(rng) if starts < now else rng.choice(("received", "coordinating", "matched"))
+        status = (
+            _status(rng) if starts < now else rng.choice(("received", "coordinating", "matched"))
+        )
         requests.append(HelpRequest(
             tenant_id=tenant_id, title=rng.choice(SKILLS)[1] + "の手伝い", source="staff",
             requester_name=f"{rng.choice(SURNAMES)[0]} {rng.choice(GIVEN)[0]}",
@@ -183,7 +185,9 @@ def fill(tenant_id: int, size: str, *, volunteer_user_id: int | None = None, see
     per_offer = n_reports / max(1, len(reportable))
     for n in range(n_reports):
         offer = reportable[min(len(reportable) - 1, int(n / per_offer))]
-        day = min(today, offer.starts_at.date() + datetime.timedelta(days=7 * (n % math.ceil(per_offer))))
+        day = min(
+            today, offer.starts_at.date() + datetime.timedelta(days=7 * (n % math.ceil(per_offer)))
+        )
         reports.append(ActivityReport(
             tenant_id=tenant_id, offer_id=offer.pk, day=day,
             hours=Decimal(rng.choice(("1.00", "1.50", "2.00", "3.00"))),
@@ -273,11 +277,21 @@ def make_members(tenant):
     system = Actor(user_id=None, username="bench", tenant_id=None, membership_id=None, role=None)
     return [
         account_services.member_create(
-            actor=system, tenant=tenant, username=f"bench-{role}-{tenant.pk}",
-            password="bench-password-9", role=role,
+            actor=system,
+            tenant=tenant,
+            username=f"bench-{role}-{tenant.pk}",
+            password="bench-password-9",
+            role=role,
         ).user  # fmt: skip
         for role in (Role.VOLUNTEER_COORDINATOR, Role.VOLUNTEER)
     ]
+
+
+def volunteer_client_pair(tenant):
+    """`make bench`: a signed-in coordinator and volunteer of `tenant`, and the volunteer's
+    user id (the first helper's login)."""
+    coordinator_user, volunteer_user = make_members(tenant)
+    return signed_in_client(coordinator_user), signed_in_client(volunteer_user), volunteer_user.pk
 
 
 def main(argv=None):

@@ -24,9 +24,7 @@ from sasaeai.volunteers.models import (
 )
 
 
-def helpers_visible_to(
-    actor, *, query: str = "", registry: str = "", area_id=None, skill_id=None
-):
+def helpers_visible_to(actor, *, query: str = "", registry: str = "", area_id=None, skill_id=None):
     rows = policy.scope(actor, "volunteers.view", Helper.objects.all())
     if query:
         rows = rows.filter(Q(name__icontains=query) | Q(name_kana__icontains=query))

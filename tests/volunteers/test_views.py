@@ -198,3 +198,47 @@ def test_the_helper_and_request_lists_do_not_grow_queries_with_their_length(worl
             counts[(size, url)] = len(captured)
     for url in ("/volunteers/helpers/", "/volunteers/requests/"):
         assert counts[("large", url)] == counts[("small", url)], url
+
+
+def test_the_helper_list_filters_by_skill_and_district_together(world):
+    from sasaeai.volunteers import services
+    from tests.volunteers.factories import coordinator
+
+    actor = coordinator(world)
+    listening = services.skill_save(actor=actor, key="listening", name="傾聴")
+    housework = services.skill_save(actor=actor, key="housework", name="家事")
+    make_helper(world, "傾聴 地区内", skill_ids=[listening.pk])
+    make_helper(world, "家事 地区内", skill_ids=[housework.pk])
+    outside = make_helper(world, "傾聴 地区外", skill_ids=[listening.pk])
+    Helper.objects.filter(pk=outside.pk).update(area=world.other_district)
+    client = _client(world, Role.VOLUNTEER_COORDINATOR)
+    response = client.get(
+        f"/volunteers/helpers/?skill={listening.pk}&area={world.district.pk}&skill_junk=1"
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "傾聴 地区内" in body
+    assert "家事 地区内" not in body and "傾聴 地区外" not in body
+    assert client.get("/volunteers/helpers/?skill=x&area=-1").status_code == 200
+
+
+def test_the_filtered_helper_list_does_not_grow_queries_with_its_length(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from sasaeai.volunteers import services
+    from tests.volunteers.factories import coordinator
+
+    skill = services.skill_save(actor=coordinator(world), key="listening", name="傾聴")
+    client = _client(world, Role.VOLUNTEER_COORDINATOR)
+    url = f"/volunteers/helpers/?q=さとう&skill={skill.pk}&area={world.district.pk}"
+    counts = []
+    for n in (1, 8):
+        for i in range(n - (1 if counts else 0)):
+            make_helper(world, f"佐藤 {len(counts)}-{i}", name_kana="さとう", skill_ids=[skill.pk])
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+        assert response.status_code == 200
+        counts.append(len(captured))
+    assert response.content.decode().count('data-testid="helper-row"') == 8
+    assert counts[0] == counts[1]
