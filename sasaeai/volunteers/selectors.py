@@ -174,6 +174,18 @@ def registered_count(tenant_id: int, fiscal_year: int, registry_key: str) -> int
     )
 
 
+def registered_counts(tenant_id: int, fiscal_year: int) -> dict[str, int]:
+    """registered_count of every registry of the tenant, in one query: {key: count}."""
+    _start, end = fiscal_year_bounds(fiscal_year)
+    return dict(
+        RegistryMembership.objects.filter(tenant_id=tenant_id, joined_on__lte=end)
+        .filter(Q(left_on__isnull=True) | Q(left_on__gt=end))
+        .values("registry__key")
+        .annotate(n=Count("helper_id", distinct=True))
+        .values_list("registry__key", "n")
+    )
+
+
 def _reports_in_year(tenant_id: int, fiscal_year: int):
     start, end = fiscal_year_bounds(fiscal_year)
     return ActivityReport.objects.filter(tenant_id=tenant_id, day__gte=start, day__lte=end).exclude(

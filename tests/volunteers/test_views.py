@@ -242,3 +242,40 @@ def test_the_filtered_helper_list_does_not_grow_queries_with_its_length(world):
         counts.append(len(captured))
     assert response.content.decode().count('data-testid="helper-row"') == 8
     assert counts[0] == counts[1]
+
+
+def test_pages_past_the_middle_read_from_the_far_end_show_the_same_rows_in_order(world):
+    from django.core.paginator import Paginator
+
+    from sasaeai.volunteers.views import TwoEndedPaginator
+
+    for i in range(11):
+        make_helper(world, f"佐藤 {i:02}", name_kana=f"さとう {i % 4}")
+    rows = Helper.objects.filter(tenant=world.tenant_a).select_related("area")
+    plain, two_ended = Paginator(rows, 3), TwoEndedPaginator(rows, 3)
+    assert two_ended.num_pages == 4
+    for number in range(1, 5):
+        expected = [h.pk for h in plain.page(number).object_list]
+        page = two_ended.get_page(number)
+        assert [h.pk for h in page.object_list] == expected, number
+        assert page.number == number
+    assert len(two_ended.get_page(4).object_list) == 2
+
+
+def test_the_helper_lists_last_page_shows_the_last_helper(world, monkeypatch):
+    from sasaeai.volunteers import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    for name, kana in (
+        ("相田", "あいだ"),
+        ("伊東", "いとう"),
+        ("上野", "うえの"),
+        ("渡辺", "わたなべ"),
+        ("和田", "わだ"),
+    ):
+        make_helper(world, name, name_kana=kana)
+    client = _client(world, Role.VOLUNTEER_COORDINATOR)
+    body = client.get("/volunteers/helpers/?page=3").content.decode()
+    assert "和田" in body and "渡辺" not in body and "相田" not in body
+    body = client.get("/volunteers/helpers/?page=2").content.decode()
+    assert body.index("上野") < body.index("渡辺")
