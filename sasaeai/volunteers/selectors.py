@@ -27,7 +27,10 @@ from sasaeai.volunteers.models import (
 def helpers_visible_to(actor, *, query: str = "", registry: str = "", area_id=None, skill_id=None):
     rows = policy.scope(actor, "volunteers.view", Helper.objects.all())
     if query:
-        rows = rows.filter(Q(name__icontains=query) | Q(name_kana__icontains=query))
+        # Kana and kanji have no case: a plain LIKE then finds the same rows as icontains
+        # without upper-casing every name of the register (docs/volunteers.md, "At scale").
+        lookup = "icontains" if query.lower() != query.upper() else "contains"
+        rows = rows.filter(Q(**{f"name__{lookup}": query}) | Q(**{f"name_kana__{lookup}": query}))
     if registry:
         rows = rows.filter(
             registrations__registry__key=registry, registrations__left_on__isnull=True

@@ -279,3 +279,19 @@ def test_the_helper_lists_last_page_shows_the_last_helper(world, monkeypatch):
     assert "和田" in body and "渡辺" not in body and "相田" not in body
     body = client.get("/volunteers/helpers/?page=2").content.decode()
     assert body.index("上野") < body.index("渡辺")
+
+
+def test_helper_search_finds_kana_and_kanji_and_latin_names_whatever_their_case(world):
+    make_helper(world, "山田 花子", name_kana="やまだ はなこ")
+    make_helper(world, "Maria Santos", name_kana="まりあ さんとす")
+    make_helper(world, "佐藤 和子", name_kana="さとう かずこ")
+    client = _client(world, Role.VOLUNTEER_COORDINATOR)
+
+    def found(query):
+        body = client.get("/volunteers/helpers/", {"q": query}).content.decode()
+        return {n for n in ("山田 花子", "Maria Santos", "佐藤 和子") if n in body}
+
+    assert found("やまだ") == {"山田 花子"}
+    assert found("山田") == {"山田 花子"}
+    assert found("maria") == {"Maria Santos"}
+    assert found("SANTOS") == {"Maria Santos"}
