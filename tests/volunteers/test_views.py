@@ -295,3 +295,16 @@ def test_helper_search_finds_kana_and_kanji_and_latin_names_whatever_their_case(
     assert found("山田") == {"山田 花子"}
     assert found("maria") == {"Maria Santos"}
     assert found("SANTOS") == {"Maria Santos"}
+
+
+def test_a_searchs_last_page_keeps_the_lists_order(world, monkeypatch):
+    from sasaeai.volunteers import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    for kana in ("さとう あ", "さとう い", "さとう う", "さとう え", "さとう お"):
+        make_helper(world, f"佐藤 {kana[-1]}", name_kana=kana)
+    client = _client(world, Role.VOLUNTEER_COORDINATOR)
+    body = client.get("/volunteers/helpers/", {"q": "さとう", "page": 3}).content.decode()
+    assert "佐藤 お" in body and "佐藤 え" not in body
+    body = client.get("/volunteers/helpers/", {"q": "さとう", "page": 2}).content.decode()
+    assert body.index("佐藤 う") < body.index("佐藤 え")
