@@ -122,6 +122,13 @@ def main(argv=None):
         subscription_results = subscription_benchmarks(
             admin, SUBSCRIBERS.get(size.name, 10_000), max(3, args.repeat // 3)
         )
+        from bench.volunteers import volunteer_benchmarks, volunteer_client_pair
+
+        coordinator, volunteer, volunteer_user_id = volunteer_client_pair(admin.tenant)
+        volunteer_results = volunteer_benchmarks(
+            admin.tenant_id, size.name, coordinator, volunteer, get, max(3, args.repeat // 3),
+            volunteer_user_id=volunteer_user_id,
+        )  # fmt: skip
         results = [
             ("login page (GET /accounts/login/)", timed(get(anonymous, "/accounts/login/"), args.repeat)),
             ("area list, policy-filtered (GET /areas/)", timed(get(client, "/areas/"), args.repeat)),
@@ -129,7 +136,7 @@ def main(argv=None):
             ("member list, policy-filtered, audited (GET /accounts/members/)", timed(get(client, "/accounts/members/"), args.repeat)),
             ("member list, last page", timed(get(client, "/accounts/members/?page=last"), args.repeat)),
             ("API area list (GET /api/v1/areas?limit=100)", timed(get(client, "/api/v1/areas?limit=100"), args.repeat)),
-        ] + plan_results + resource_results + consultation_results + area_results + job_results + onboarding_results + notification_results + survey_results + subscription_results  # fmt: skip
+        ] + plan_results + resource_results + consultation_results + area_results + job_results + onboarding_results + notification_results + survey_results + subscription_results + volunteer_results  # fmt: skip
 
     from bench.matching import matching_benchmarks
 

@@ -95,6 +95,8 @@ class Helper(TenantScoped):
 
     class Meta:
         ordering = ["name_kana", "name", "pk"]
+        # The helper list's order, read from either end (views.TwoEndedPaginator).
+        indexes = [models.Index(fields=["tenant", "name_kana", "name", "id"])]
         verbose_name = _("helper")
         verbose_name_plural = _("helpers")
         constraints = [
@@ -265,7 +267,11 @@ class HelpRequest(TenantScoped):
         ordering = ["starts_at", "pk"]
         verbose_name = _("request for help")
         verbose_name_plural = _("requests for help")
-        indexes = [models.Index(fields=["tenant", "status", "starts_at"])]
+        indexes = [
+            models.Index(fields=["tenant", "status", "starts_at"]),
+            # The coordinator's home: every request in this order (views.request_list).
+            models.Index(fields=["tenant", "starts_at", "id"]),
+        ]
 
     def __str__(self):
         return self.title
@@ -358,5 +364,7 @@ class ActivityReport(TenantScoped):
 
     class Meta:
         ordering = ["-day", "-pk"]
+        # Statistics read one fiscal year of a tenant's reports.
+        indexes = [models.Index(fields=["tenant", "day"])]
         verbose_name = _("activity report")
         verbose_name_plural = _("activity reports")

@@ -198,3 +198,113 @@ def test_the_helper_and_request_lists_do_not_grow_queries_with_their_length(worl
             counts[(size, url)] = len(captured)
     for url in ("/volunteers/helpers/", "/volunteers/requests/"):
         assert counts[("large", url)] == counts[("small", url)], url
+
+
+def test_the_helper_list_filters_by_skill_and_district_together(world):
+    from sasaeai.volunteers import services
+    from tests.volunteers.factories import coordinator
+
+    actor = coordinator(world)
+    listening = services.skill_save(actor=actor, key="listening", name="傾聴")
+    housework = services.skill_save(actor=actor, key="housework", name="家事")
+    make_helper(world, "傾聴 地区内", skill_ids=[listening.pk])
+    make_helper(world, "家事 地区内", skill_ids=[housework.pk])
+    outside = make_helper(world, "傾聴 地区外", skill_ids=[listening.pk])
+    Helper.objects.filter(pk=outside.pk).update(area=world.other_district)
+    client = _client(world, Role.VOLUNTEER_COORDINATOR)
+    response = client.get(
+        f"/volunteers/helpers/?skill={listening.pk}&area={world.district.pk}&skill_junk=1"
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "傾聴 地区内" in body
+    assert "家事 地区内" not in body and "傾聴 地区外" not in body
+    assert client.get("/volunteers/helpers/?skill=x&area=-1").status_code == 200
+
+
+def test_the_filtered_helper_list_does_not_grow_queries_with_its_length(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from sasaeai.volunteers import services
+    from tests.volunteers.factories import coordinator
+
+    skill = services.skill_save(actor=coordinator(world), key="listening", name="傾聴")
+    client = _client(world, Role.VOLUNTEER_COORDINATOR)
+    url = f"/volunteers/helpers/?q=さとう&skill={skill.pk}&area={world.district.pk}"
+    counts = []
+    for n in (1, 8):
+        for i in range(n - (1 if counts else 0)):
+            make_helper(world, f"佐藤 {len(counts)}-{i}", name_kana="さとう", skill_ids=[skill.pk])
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+        assert response.status_code == 200
+        counts.append(len(captured))
+    assert response.content.decode().count('data-testid="helper-row"') == 8
+    assert counts[0] == counts[1]
+
+
+def test_pages_past_the_middle_read_from_the_far_end_show_the_same_rows_in_order(world):
+    from django.core.paginator import Paginator
+
+    from sasaeai.volunteers.views import TwoEndedPaginator
+
+    for i in range(11):
+        make_helper(world, f"佐藤 {i:02}", name_kana=f"さとう {i % 4}")
+    rows = Helper.objects.filter(tenant=world.tenant_a).select_related("area")
+    plain, two_ended = Paginator(rows, 3), TwoEndedPaginator(rows, 3)
+    assert two_ended.num_pages == 4
+    for number in range(1, 5):
+        expected = [h.pk for h in plain.page(number).object_list]
+        page = two_ended.get_page(number)
+        assert [h.pk for h in page.object_list] == expected, number
+        assert page.number == number
+    assert len(two_ended.get_page(4).object_list) == 2
+
+
+def test_the_helper_lists_last_page_shows_the_last_helper(world, monkeypatch):
+    from sasaeai.volunteers import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    for name, kana in (
+        ("相田", "あいだ"),
+        ("伊東", "いとう"),
+        ("上野", "うえの"),
+        ("渡辺", "わたなべ"),
+        ("和田", "わだ"),
+    ):
+        make_helper(world, name, name_kana=kana)
+    client = _client(world, Role.VOLUNTEER_COORDINATOR)
+    body = client.get("/volunteers/helpers/?page=3").content.decode()
+    assert "和田" in body and "渡辺" not in body and "相田" not in body
+    body = client.get("/volunteers/helpers/?page=2").content.decode()
+    assert body.index("上野") < body.index("渡辺")
+
+
+def test_helper_search_finds_kana_and_kanji_and_latin_names_whatever_their_case(world):
+    make_helper(world, "山田 花子", name_kana="やまだ はなこ")
+    make_helper(world, "Maria Santos", name_kana="まりあ さんとす")
+    make_helper(world, "佐藤 和子", name_kana="さとう かずこ")
+    client = _client(world, Role.VOLUNTEER_COORDINATOR)
+
+    def found(query):
+        body = client.get("/volunteers/helpers/", {"q": query}).content.decode()
+        return {n for n in ("山田 花子", "Maria Santos", "佐藤 和子") if n in body}
+
+    assert found("やまだ") == {"山田 花子"}
+    assert found("山田") == {"山田 花子"}
+    assert found("maria") == {"Maria Santos"}
+    assert found("SANTOS") == {"Maria Santos"}
+
+
+def test_a_searchs_last_page_keeps_the_lists_order(world, monkeypatch):
+    from sasaeai.volunteers import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    for kana in ("さとう あ", "さとう い", "さとう う", "さとう え", "さとう お"):
+        make_helper(world, f"佐藤 {kana[-1]}", name_kana=kana)
+    client = _client(world, Role.VOLUNTEER_COORDINATOR)
+    body = client.get("/volunteers/helpers/", {"q": "さとう", "page": 3}).content.decode()
+    assert "佐藤 お" in body and "佐藤 え" not in body
+    body = client.get("/volunteers/helpers/", {"q": "さとう", "page": 2}).content.decode()
+    assert body.index("佐藤 う") < body.index("佐藤 え")
