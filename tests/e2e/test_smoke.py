@@ -95,5 +95,9 @@ def test_resident_sees_no_staff_modules(live_server, transactional_db, browser_p
     page.get_by_role("button", name="ログイン").click()
     page.wait_for_url(f"{base}/")
     keys = page.locator("nav.modules a").evaluate_all("els => els.map(e => e.dataset.module)")
-    assert keys == ["home"]
+    # Besides home, only where a resident asks for help: it opens their own requests.
+    assert keys == ["home", "volunteers"]
+    page.locator("nav.modules a[data-module=volunteers]").click()
+    page.wait_for_url(f"{base}/volunteers/my/requests/")
     assert page.goto(f"{base}/audit/").status == 403
+    assert page.goto(f"{base}/volunteers/requests/").status in (403, 404)
