@@ -8,7 +8,7 @@ from sasaeai.core import broadcasts
 from sasaeai.core.tenancy import tenant_context
 from sasaeai.notices import services
 from sasaeai.notices.models import Notice, ReadingEntry
-from tests.notices.conftest import make_notice
+from tests.notices.conftest import approve, make_notice
 
 pytestmark = pytest.mark.postgres
 
@@ -17,7 +17,8 @@ def test_notices_stay_in_their_tenant_and_the_mail_source_finds_its_own(
     world, staff, no_channel, app_role
 ):
     with tenant_context(world.tenant_a.pk):
-        notice = make_notice(staff)
+        notice = approve(staff, make_notice(staff))
+        services.notice_publish(actor=staff, notice=notice)  # only a published notice is mailed
         services.reading_entry_save(actor=staff, surface="椿峰", reading="つばきみね")
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL ROLE sasaeai_app")
