@@ -12,9 +12,8 @@ busier one; with --size, bench.generate's tenants and members plus BACKGROUND ro
 
 import argparse
 import datetime
-import os
 
-from bench.run import setup_django, timed
+from bench.run import scratch_database, setup_django, timed
 
 
 def fill(tenant_id: int, user_id: int, count: int) -> None:
@@ -152,20 +151,7 @@ def main(argv=None):
     parser.add_argument("--repeat", type=int, default=30)
     args = parser.parse_args(argv)
 
-    base_url = os.environ.get("DATABASE_URL", "")
-    if base_url.startswith("postgres"):
-        import psycopg
-
-        name = "sasaeai_notifications_bench"
-        with psycopg.connect(base_url, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {name}")
-            conn.execute(f"CREATE DATABASE {name}")
-        bench_url = base_url.rsplit("/", 1)[0] + "/" + name
-    else:
-        if os.path.exists("bench_notifications.sqlite3"):
-            os.remove("bench_notifications.sqlite3")
-        bench_url = "sqlite:///bench_notifications.sqlite3"
-    setup_django(bench_url)
+    setup_django(scratch_database("notifications"))
 
     from django.core.management import call_command
     from django.db import connection

@@ -12,6 +12,24 @@ import sys
 import time
 
 
+def scratch_database(module: str) -> str:
+    """A fresh database of its own for a standalone bench (`python -m bench.<module>`): on the
+    PostgreSQL server DATABASE_URL names, else a SQLite file; returns its URL."""
+    base_url = os.environ.get("DATABASE_URL", "")
+    if base_url.startswith("postgres"):
+        import psycopg
+
+        name = f"sasaeai_{module}_bench"
+        with psycopg.connect(base_url, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name}")
+            conn.execute(f"CREATE DATABASE {name}")
+        return base_url.rsplit("/", 1)[0] + "/" + name
+    path = f"bench_{module}.sqlite3"
+    if os.path.exists(path):
+        os.remove(path)
+    return f"sqlite:///{path}"
+
+
 def setup_django(database_url: str | None):
     os.environ.setdefault("SASAEAI_ENV", "test")
     os.environ["DJANGO_SETTINGS_MODULE"] = "sasaeai.settings"

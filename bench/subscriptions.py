@@ -10,10 +10,9 @@ point uses a throw-away database of its own (SQLite file, or DATABASE_URL's serv
 """
 
 import argparse
-import os
 import time
 
-from bench.run import setup_django, timed
+from bench.run import scratch_database, setup_django, timed
 
 SUBSCRIBERS = {"town": 10_000, "city": 30_000, "prefecture": 100_000}
 SOURCE = "bench.notice"
@@ -185,20 +184,7 @@ def main(argv=None):
     parser.add_argument("--repeat", type=int, default=10)
     args = parser.parse_args(argv)
 
-    base_url = os.environ.get("DATABASE_URL", "")
-    if base_url.startswith("postgres"):
-        import psycopg
-
-        name = "sasaeai_subscriptions_bench"
-        with psycopg.connect(base_url, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {name}")
-            conn.execute(f"CREATE DATABASE {name}")
-        bench_url = base_url.rsplit("/", 1)[0] + "/" + name
-    else:
-        if os.path.exists("bench_subscriptions.sqlite3"):
-            os.remove("bench_subscriptions.sqlite3")
-        bench_url = "sqlite:///bench_subscriptions.sqlite3"
-    setup_django(bench_url)
+    setup_django(scratch_database("subscriptions"))
 
     from django.core.management import call_command
     from django.db import connection

@@ -9,9 +9,8 @@ uses a throw-away database of its own (SQLite file, or DATABASE_URL's server wit
 """
 
 import argparse
-import os
 
-from bench.run import setup_django, timed
+from bench.run import scratch_database, setup_django, timed
 
 AGES = [("age20", "10〜20代"), ("age30", "30代"), ("age40", "40代"), ("age50", "50代"),
         ("age60", "60代"), ("age70", "70歳以上"), ("rare", "回答の少ない区分")]  # fmt: skip
@@ -101,20 +100,7 @@ def main(argv=None):
     parser.add_argument("--repeat", type=int, default=10)
     args = parser.parse_args(argv)
 
-    base_url = os.environ.get("DATABASE_URL", "")
-    if base_url.startswith("postgres"):
-        import psycopg
-
-        name = "sasaeai_surveys_bench"
-        with psycopg.connect(base_url, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {name}")
-            conn.execute(f"CREATE DATABASE {name}")
-        bench_url = base_url.rsplit("/", 1)[0] + "/" + name
-    else:
-        if os.path.exists("bench_surveys.sqlite3"):
-            os.remove("bench_surveys.sqlite3")
-        bench_url = "sqlite:///bench_surveys.sqlite3"
-    setup_django(bench_url)
+    setup_django(scratch_database("surveys"))
 
     from django.core.management import call_command
     from django.db import connection

@@ -8,11 +8,10 @@ session and N by bearer token, alternating rounds; the median per request is pri
 """
 
 import argparse
-import os
 import statistics
 import time
 
-from bench.run import setup_django
+from bench.run import scratch_database, setup_django
 
 
 def main(argv=None):
@@ -21,20 +20,7 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args(argv)
 
-    base_url = os.environ.get("DATABASE_URL", "")
-    if base_url.startswith("postgres"):
-        import psycopg
-
-        name = "sasaeai_tokens_bench"
-        with psycopg.connect(base_url, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {name}")
-            conn.execute(f"CREATE DATABASE {name}")
-        bench_url = base_url.rsplit("/", 1)[0] + "/" + name
-    else:
-        if os.path.exists("bench_tokens.sqlite3"):
-            os.remove("bench_tokens.sqlite3")
-        bench_url = "sqlite:///bench_tokens.sqlite3"
-    setup_django(bench_url)
+    setup_django(scratch_database("tokens"))
 
     from django.core.management import call_command
     from django.db import connection

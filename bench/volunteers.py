@@ -22,11 +22,10 @@ DATABASE_URL's server with a `_volunteers_bench` suffix).
 import argparse
 import datetime
 import math
-import os
 import random
 import time
 
-from bench.run import setup_django, timed
+from bench.run import scratch_database, setup_django, timed
 
 # helpers, requests, activity reports. Prefecture: the figures for the largest
 # council's register (200,000 people) and a few years of its requests.
@@ -302,20 +301,7 @@ def main(argv=None):
     parser.add_argument("--repeat", type=int, default=10)
     args = parser.parse_args(argv)
 
-    base_url = os.environ.get("DATABASE_URL", "")
-    if base_url.startswith("postgres"):
-        import psycopg
-
-        name = base_url.rsplit("/", 1)[1] + "_volunteers_bench"
-        with psycopg.connect(base_url, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {name}")
-            conn.execute(f"CREATE DATABASE {name}")
-        bench_url = base_url.rsplit("/", 1)[0] + "/" + name
-    else:
-        if os.path.exists("bench_volunteers.sqlite3"):
-            os.remove("bench_volunteers.sqlite3")
-        bench_url = "sqlite:///bench_volunteers.sqlite3"
-    setup_django(bench_url)
+    setup_django(scratch_database("volunteers"))
 
     from django.core.management import call_command
     from django.db import connection
