@@ -297,6 +297,9 @@ def _register_routers() -> None:
     from sasaeai.subscriptions.api import router as subscriptions_router
     from sasaeai.surveys.api import router as surveys_router
     from sasaeai.volunteers.api import router as volunteers_router
+    from sasaeai.watch.api import router as watch_router
+    from sasaeai.commissioners.api import router as commissioners_router
+    from sasaeai.disaster.api import router as disaster_router
 
     _mount("/", core_router)
     _mount("/", accounts_router)
@@ -310,6 +313,9 @@ def _register_routers() -> None:
     _mount("/surveys", surveys_router)
     _mount("/courses", courses_router)
     _mount("/volunteers", volunteers_router)
+    _mount("/watch", watch_router)
+    _mount("/commissioners", commissioners_router)
+    _mount("/disaster", disaster_router)
     _mount("/subscriptions", subscriptions_router)
 
 

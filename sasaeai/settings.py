@@ -105,6 +105,9 @@ INSTALLED_APPS = [
     "sasaeai.courses",
     "sasaeai.volunteers",
     "sasaeai.subscriptions",
+    "sasaeai.watch",
+    "sasaeai.commissioners",
+    "sasaeai.disaster",
     "ninja",  # its static Swagger UI for the local API docs page (tokens:api_docs)
     "sasaeai.golive",
 ]

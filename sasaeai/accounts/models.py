@@ -19,6 +19,12 @@ class Role(models.TextChoices):
     # Staff of an agency a case is referred to (地域包括支援センター…): they see what a referral
     # shares with their agency, while it is open, and nothing else.
     AGENCY_WORKER = "agency_worker", _("agency worker")
+    # ケアマネジャー・相談支援専門員 who write 個別避難計画 for a fee per plan: they see only the
+    # people whose plans they were given, nothing else.
+    CARE_PLANNER = "care_planner", _("care planner")
+    # A named custodian or viewer of a 避難支援等関係者 (自主防災組織, 消防, 警察…): they see the
+    # 名簿 entries their organisation's agreement and the consent model allow.
+    EVACUATION_HELPER = "evacuation_helper", _("evacuation support member")
 
 
 # Roles that handle personal data: they must pass TOTP two-factor authentication.
@@ -31,6 +37,8 @@ TWO_FACTOR_ROLES = frozenset(
         Role.VOLUNTEER_COORDINATOR,
         Role.WELFARE_COMMISSIONER,
         Role.AGENCY_WORKER,
+        Role.CARE_PLANNER,
+        Role.EVACUATION_HELPER,
     }
 )
 # Roles that see only what lies in their own districts.

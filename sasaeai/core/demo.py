@@ -63,6 +63,8 @@ ROLE_USERS = (
     ("volunteer", Role.VOLUNTEER, Organisation.OTHER, "", "奉仕 七海"),
     ("resident", Role.RESIDENT, Organisation.OTHER, "", "住民 八重"),
     ("agency", Role.AGENCY_WORKER, Organisation.OTHER, "地域包括支援センター", "包括 九美"),
+    ("careplanner", Role.CARE_PLANNER, Organisation.OTHER, "居宅介護支援事業所", "介護 十和"),
+    ("bousai", Role.EVACUATION_HELPER, Organisation.OTHER, "自主防災組織", "防災 十一"),
 )  # fmt: skip
 
 

@@ -24,6 +24,9 @@ MODULE_LABELS = {
     "courses": _("Courses and events"),
     "volunteers": _("Volunteers"),
     "subscriptions": _("E-mail subscriptions"),
+    "watch": _("Watch-over"),
+    "commissioners": _("Welfare commissioners' activity records"),
+    "disaster": _("Disaster safety"),
 }
 
 # Service tokens act as no person: no account of their own, and read only (writes record who

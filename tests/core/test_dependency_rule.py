@@ -9,7 +9,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "sasaeai"
 DOMAIN_APPS = ["plans", "resources", "consultation", "notices", "subscriptions", "surveys",
-               "courses", "volunteers"]  # fmt: skip
+               "courses", "volunteers", "watch", "commissioners", "disaster"]  # fmt: skip
 
 
 def imported_apps(path: Path) -> set[str]:

@@ -231,6 +231,9 @@ def test_modules_come_from_the_signed_in_routers():
         "surveys",
         "courses",
         "volunteers",
+        "watch",
+        "commissioners",
+        "disaster",
         "subscriptions",
     ]
     assert "resources:read" not in scopes.all_scopes()  # the resources API is public
