@@ -72,6 +72,18 @@ class World:
     def user(self, role):
         return self.members[role].user
 
+    def actor(self, role) -> Actor:
+        """The actor a signed-in, two-factor-verified member of tenant A with `role` acts as,
+        with their districts and every area beneath them (as ActorMiddleware builds it)."""
+        from sasaeai.accounts.selectors import district_area_ids
+
+        membership = self.members[role]
+        return Actor(
+            user_id=membership.user_id, username=membership.user.username,
+            tenant_id=membership.tenant_id, membership_id=membership.pk, role=Role(role),
+            area_ids=district_area_ids(membership), otp_verified=True,
+        )  # fmt: skip
+
     def client_for(self, user, *, verified=True) -> Client:
         client = Client()
         client.force_login(user)

@@ -14,7 +14,8 @@ class ConsultationConfig(AppConfig):
         from sasaeai.consultation.demo import load_consultation
         from sasaeai.consultation.metrics import register_metrics
         from sasaeai.consultation.rules import DESK_ROLES, register_rules
-        from sasaeai.core import demo, events, modules
+        from sasaeai.consultation.services import concern_receive
+        from sasaeai.core import demo, events, intake, modules
 
         # What a module tells people (core.events; docs/notifications.md): labels only.
         for key, label, asks_action in (
@@ -55,6 +56,7 @@ class ConsultationConfig(AppConfig):
             }
         )  # fmt: skip
         register_rules()
+        intake.register_receiver(concern_receive)
         register_metrics()
         onboarding.register()  # a new tenant's concern list and settings
         # After the resources (20), before the plans (50), whose indicators read these metrics.

@@ -183,6 +183,7 @@ class Channel(models.TextChoices):
     COMMISSIONER = "commissioner", _("passed on by a welfare commissioner")
     AGENCY = "agency", _("passed on by an agency")
     EMAIL = "email", pgettext_lazy("channel", "email")
+    WATCH = "watch", _("from watch-over (visit or partner report)")
     OTHER = "other", _("other")
 
 

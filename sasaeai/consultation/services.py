@@ -55,7 +55,7 @@ from sasaeai.consultation.models import (
     TaskStatus,
     TeamRole,
 )
-from sasaeai.core import events
+from sasaeai.core import events, intake
 from sasaeai.core.errors import EditConflict
 from sasaeai.core.models import Area
 from sasaeai.core.text import is_kana, normalize_for_search
@@ -498,6 +498,36 @@ def consultation_record(*, actor: Actor, data: ConsultationInput) -> Consultatio
         if passing_on:
             events.publish("consultation.concern_received", actor.tenant_id, _desk_user_ids(actor.tenant_id), reverse("consultation:intake_detail", args=[consultation.pk]), "consultation", consultation.pk, actor_id=actor.user_id)  # fmt: skip
     return consultation
+
+
+def concern_receive(actor: Actor, concern: intake.Concern) -> intake.Receipt:
+    """The core.intake receiver: a concern from watch-over becomes an intake for the desk.
+
+    The sending module has already decided the actor may pass it on (a commissioner on their
+    round, a business with a 見守り協定 through its report key); the desk sees it in the queue.
+    """
+    if concern.tenant_id != actor.tenant_id:
+        raise _invalid("tenant", _("Not found in this municipality."), "other_tenant")
+    if not concern.description.strip():
+        raise _invalid("description", _("Write down what was said."), "required")
+    if (
+        concern.area_id is not None
+        and not Area.objects.filter(pk=concern.area_id, tenant_id=actor.tenant_id).exists()
+    ):
+        raise _invalid("area_id", _("Not found in this municipality."), "other_tenant")
+    channel = Channel.COMMISSIONER if actor.role == "welfare_commissioner" else Channel.WATCH
+    consultation = Consultation.objects.create(
+        tenant_id=actor.tenant_id, received_at=timezone.now(), channel=channel,
+        description=concern.description.strip(), about=CallAbout.NEIGHBOUR,
+        subject_name=concern.subject_name.strip(), subject_name_kana=concern.subject_name_kana.strip(),
+        subject_address=concern.subject_address.strip(), subject_phone=concern.subject_phone.strip(),
+        area_id=concern.area_id, received_by_id=actor.user_id, received_by_role=actor.role or "",
+        caller_relation=f"{concern.source}#{concern.source_id}"[:60],
+    )  # fmt: skip
+    audit_object(actor, Action.CREATE, consultation)
+    url = reverse("consultation:intake_detail", args=[consultation.pk])
+    events.publish("consultation.concern_received", actor.tenant_id, _desk_user_ids(actor.tenant_id), url, "consultation", consultation.pk, actor_id=actor.user_id)  # fmt: skip
+    return intake.Receipt(reference=consultation.pk, url=url)
 
 
 def _concerns(tenant_id: int, codes: list[str]) -> list[ConcernTag]:
