@@ -25,3 +25,8 @@ class WatchConfig(AppConfig):
                 "watch.manage_map": desk | {Role.WELFARE_COMMISSIONER},
             }
         )  # fmt: skip
+        # w3partners: partner reports (event, metrics).
+        from sasaeai.watch.partners import partner_metrics, register_partner_events
+
+        register_partner_events()
+        partner_metrics()
