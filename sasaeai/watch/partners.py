@@ -186,7 +186,8 @@ def partner_save(*, actor, partner: WatchPartner | None = None, **values) -> Wat
         )
     with transaction.atomic():
         partner.full_clean()
-        partner.save()
+        # The key's fields are the key services' own: a stale copy must not write them back.
+        partner.save(update_fields=None if creating else list(PARTNER_FIELDS))
         audit_object(actor, Action.CREATE if creating else Action.UPDATE, partner)
     return partner
 
