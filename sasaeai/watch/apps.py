@@ -30,3 +30,8 @@ class WatchConfig(AppConfig):
 
         register_partner_events()
         partner_metrics()
+        # w3partners: demo partners, reports and a 支え合いマップ (after w1watch's demo).
+        from sasaeai.core import demo as core_demo
+        from sasaeai.watch.partners import load_partner_demo
+
+        core_demo.register_demo_loader(load_partner_demo, order=28)

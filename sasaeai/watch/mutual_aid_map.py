@@ -7,16 +7,19 @@ agreed households (see docs/mutual-aid-map.md). Commissioners reach only the map
 districts: the models' `policy_area_field` limits them, no row rule is needed.
 """
 
+from datetime import timedelta
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sasaeai.accounts import policy
 from sasaeai.audit.models import Action
 from sasaeai.audit.services import audit_object
-from sasaeai.core.models import Area
+from sasaeai.core.models import Area, AreaKind
 from sasaeai.watch.models import (
     HouseholdMark,
     MapHousehold,
@@ -178,3 +181,45 @@ def watched_choices(actor, mutual_aid_map: MutualAidMap) -> QuerySet[WatchedPers
     return policy.scope(
         actor, "watch.view", WatchedPerson.objects.filter(area_id=mutual_aid_map.area_id)
     )
+
+
+# ---- demo -----------------------------------------------------------------------------------
+
+DEMO_FAMILIES = ("青木", "石井", "上野", "江藤", "大森", "加藤", "木村", "工藤", "小林", "佐藤")
+DEMO_MARKS = (
+    [HouseholdMark.ALONE_OLDER], [HouseholdMark.HELPER], [], [HouseholdMark.OLDER_COUPLE],
+    [HouseholdMark.NEEDS_SUPPORT, HouseholdMark.ALONE_OLDER], [],
+)  # fmt: skip
+
+
+def load_map_demo(staff) -> MutualAidMap:
+    """One map of the first district: 40 households along four streets, 6 without agreement."""
+    today = timezone.localdate()
+    area = Area.objects.filter(tenant_id=staff.tenant_id, kind=AreaKind.DISTRICT).order_by("code")
+    shown = map_save(
+        actor=staff, title="南一丁目 支え合いマップ（デモ）", area=area.first(), drawn_on=today
+    )
+    households = []
+    for index in range(40):
+        street, house = divmod(index, 10)
+        households.append(
+            household_save(
+                actor=staff,
+                mutual_aid_map=shown,
+                label=f"{DEMO_FAMILIES[index % 10]}さん" + ("" if street == 0 else f"{street + 1}"),
+                x=2 + house * 3 - street % 2,
+                y=2 + street * 5,
+                marks=DEMO_MARKS[index % len(DEMO_MARKS)],
+                agreed_on=None if index % 7 == 3 else today - timedelta(days=30),
+            )  # fmt: skip
+        )
+    for index, household in enumerate(households):
+        if HouseholdMark.HELPER in household.marks:
+            for target in households[index + 1 : index + 3]:
+                tie_add(
+                    actor=staff, mutual_aid_map=shown, source=household, target=target,
+                    kind=TieKind.LOOKS_IN,
+                )  # fmt: skip
+    tie_add(actor=staff, mutual_aid_map=shown, source=households[0], target=households[10],
+            kind=TieKind.EMERGENCY)  # fmt: skip
+    return shown

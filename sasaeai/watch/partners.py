@@ -427,3 +427,56 @@ def register_partner_events() -> None:
             asks_action=True, source="watch",
         )
     )  # fmt: skip
+
+
+# ---- demo -----------------------------------------------------------------------------------
+
+DEMO_PARTNERS = (
+    ("桶川新聞販売所（デモ）", "newspaper"), ("ガス検針センター（デモ）", "utility"),
+    ("地域生協 宅配（デモ）", "delivery"), ("信用金庫 駅前支店（デモ）", "bank"),
+)  # fmt: skip
+DEMO_REPORTS = (
+    ("新聞が3日分たまっている（デモ）", True),
+    ("ガスメーターが数日動いていない（デモ）", False),
+    ("配達のとき、同じ注文を何度も繰り返している様子（デモ）", False),
+)
+
+
+def load_partner_demo(tenants: dict) -> None:
+    """Partners with agreements, a few reports and a 支え合いマップ of 40 households per city."""
+    from sasaeai.core.demo import CITIES
+    from sasaeai.watch.mutual_aid_map import load_map_demo
+
+    for city in CITIES:
+        tenant = tenants.get(city.code)
+        if tenant is None:
+            continue
+        staff = policy.Actor(
+            user_id=None, username="demo-loader", tenant_id=tenant.pk, membership_id=None,
+            role=Role.MUNICIPAL_STAFF, otp_verified=True,
+        )  # fmt: skip
+        with tenant_context(tenant.pk):
+            _load_partners(staff)
+            load_map_demo(staff)
+
+
+def _load_partners(staff) -> None:
+    today = timezone.localdate()
+    found = []
+    for index, (name, kind) in enumerate(DEMO_PARTNERS):
+        found.append(
+            partner_save(
+                actor=staff,
+                name=name,
+                kind=kind,
+                agreement_on=date(2020 + index, 4, 1),
+                contact_name="担当者（デモ）",
+            )  # fmt: skip
+        )
+    for index, (text, urgent) in enumerate(DEMO_REPORTS):
+        partner = found[index % len(found)]
+        report_receive(
+            actor=partner_actor(partner, None), partner=partner, description=text,
+            address=f"南{index + 1}丁目{index + 3}番（デモ）", is_urgent=urgent,
+            observed_on=today, reporter_name="配達員（デモ）",
+        )  # fmt: skip

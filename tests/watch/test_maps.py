@@ -169,3 +169,16 @@ def test_clicking_a_cell_prefills_the_household_form_and_saves(world):
     assert shown.households.get().marks == ["alone_older"]
     bad = client.post(f"/watch/maps/{shown.pk}/", {"action": "household", "label": "", "x": 99})
     assert bad.status_code == 200 and shown.households.count() == 1
+
+
+def test_demo_loads_partners_reports_and_a_legible_map(world):
+    from sasaeai.watch.models import MutualAidMap, PartnerReport, WatchPartner
+    from sasaeai.watch.partners import load_partner_demo
+
+    load_partner_demo({world.tenant_a.code: world.tenant_a})
+    assert WatchPartner.objects.filter(tenant=world.tenant_a).count() == 4
+    assert PartnerReport.objects.filter(tenant=world.tenant_a, is_urgent=True).count() == 1
+    shown = MutualAidMap.objects.get(tenant=world.tenant_a)
+    agreed, ties, hidden = maps.drawable(shown)
+    assert len(agreed) + hidden == 40 and hidden > 0 and ties
+    assert PdfReader(io.BytesIO(map_drawing.pdf(shown, agreed, ties, hidden))).pages
