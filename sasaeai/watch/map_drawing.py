@@ -38,6 +38,11 @@ TIE_STYLES = {  # colour, dash
 }
 
 
+def _attr(text: str) -> str:
+    """Text for an attribute value in double quotes (escape() alone leaves quotes as they are)."""
+    return escape(str(text), {'"': "&quot;"})
+
+
 def mark_symbol(mark: str) -> str:
     """One character per mark, drawn in the household's box (独, 夫, 要, 世, 集, 他)."""
     symbols = {
@@ -76,7 +81,7 @@ def svg(mutual_aid_map, households, ties, hidden: int = 0, *, cell_link=None, bo
     width, height = GRID_COLUMNS * CELL_W, GRID_ROWS * CELL_H
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height + LEGEND_H}" '
-        f'class="map-drawing" role="img" aria-label="{escape(mutual_aid_map.title)}" '
+        f'class="map-drawing" role="img" aria-label="{_attr(mutual_aid_map.title)}" '
         f'font-family="sans-serif">',
         "<defs>"
         + "".join(_svg_marker(kind, colour) for kind, (colour, _d) in TIE_STYLES.items())
@@ -124,7 +129,7 @@ def _svg_cells(occupied, cell_link) -> list[str]:
             if (x, y) in occupied:
                 continue
             cells.append(
-                f'<a href="{escape(cell_link(x, y))}" data-cell="{x},{y}">'
+                f'<a href="{_attr(cell_link(x, y))}" data-cell="{x},{y}">'
                 f'<rect x="{x * CELL_W}" y="{y * CELL_H}" width="{CELL_W}" height="{CELL_H}" '
                 f'fill="transparent"><title>{x},{y}</title></rect></a>'
             )
@@ -157,7 +162,7 @@ def _svg_household(household, box_link) -> str:
         f"<title>{escape(household.label)}</title></g>"
     )
     if box_link is not None:
-        return f'<a href="{escape(box_link(household))}">{body}</a>'
+        return f'<a href="{_attr(box_link(household))}">{body}</a>'
     return body
 
 

@@ -101,6 +101,8 @@ def map_detail(request, pk: int):
         if response is not None:
             return response
     households = maps.households_of(shown)
+    for row in households:
+        row.mark_labels = [HouseholdMark(m).label for m in row.marks if m in HouseholdMark.values]
     agreed, ties, hidden = maps.drawable(shown)
     audit_reads(actor, households)
     drawing = map_drawing.svg(
@@ -156,7 +158,12 @@ def _act(request, actor, shown, household):
             messages.success(request, _("Saved."))
             return redirect(here), household_form, tie_form
         if action == "delete_tie":
-            tie = MapTie.objects.filter(map=shown, pk=request.POST.get("tie") or 0).first()
+            tie_id = request.POST.get("tie", "")
+            tie = (
+                MapTie.objects.filter(map=shown, pk=int(tie_id)).first()
+                if tie_id.isdigit()
+                else None
+            )
             if tie is None:
                 raise Http404
             maps.tie_delete(actor=actor, tie=tie)

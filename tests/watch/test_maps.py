@@ -182,3 +182,21 @@ def test_demo_loads_partners_reports_and_a_legible_map(world):
     agreed, ties, hidden = maps.drawable(shown)
     assert len(agreed) + hidden == 40 and hidden > 0 and ties
     assert PdfReader(io.BytesIO(map_drawing.pdf(shown, agreed, ties, hidden))).pages
+
+
+def test_svg_escapes_titles_and_labels(world):
+    shown = maps.map_save(
+        actor=world.actor(Role.MUNICIPAL_STAFF), title='"><script>alert(1)</script>',
+        area=world.district, drawn_on=date(2026, 6, 1),
+    )  # fmt: skip
+    place(world, shown, "<b>太郎</b>", 1, 1)
+    drawing = map_drawing.svg(shown, *maps.drawable(shown))
+    assert "<script>" not in drawing and "<b>" not in drawing
+    assert 'aria-label="&quot;&gt;&lt;script&gt;' in drawing
+
+
+def test_removing_a_tie_with_a_bad_id_is_404_not_500(world, scene):
+    shown, *_ = scene
+    client = world.client_for(world.user(Role.MUNICIPAL_STAFF))
+    response = client.post(f"/watch/maps/{shown.pk}/", {"action": "delete_tie", "tie": "x"})
+    assert response.status_code == 404
