@@ -25,3 +25,13 @@ class WatchConfig(AppConfig):
                 "watch.manage_map": desk | {Role.WELFARE_COMMISSIONER},
             }
         )  # fmt: skip
+        # w3partners: partner reports (event, metrics).
+        from sasaeai.watch.partners import partner_metrics, register_partner_events
+
+        register_partner_events()
+        partner_metrics()
+        # w3partners: demo partners, reports and a 支え合いマップ (after w1watch's demo).
+        from sasaeai.core import demo as core_demo
+        from sasaeai.watch.partners import load_partner_demo
+
+        core_demo.register_demo_loader(load_partner_demo, order=28)
