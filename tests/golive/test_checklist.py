@@ -48,7 +48,7 @@ def test_admin_sees_the_state_of_each_step_with_links(world):
     assert rows["core.tenant"].state == "warning"
     assert rows["core.districts"].state == "warning"
     assert rows["accounts.users"].state == "done"
-    assert "二要素認証の設定済み：対象 7 人中 7 人" in rows["accounts.users"].facts
+    assert "二要素認証の設定済み：対象 9 人中 9 人" in rows["accounts.users"].facts
     assert rows["plans.plan"].state == "todo"
     assert rows["resources.open_data"].state == "todo"
     assert rows["resources.map_tiles"].state == "todo"
