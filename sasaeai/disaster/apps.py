@@ -33,6 +33,15 @@ class DisasterConfig(AppConfig):
                 "disaster.view_plan_coverage": STAFF,
                 "disaster.manage_shelters": city | {Role.SYSTEM_ADMIN},
                 "disaster.view_shelters": STAFF | field | {Role.CARE_PLANNER},
+                # Plans follow their entry (rules.py); fees are the city's to pay.
+                "disaster.view_plan": city | council | field | {Role.CARE_PLANNER},
+                "disaster.view_plan_fees": city,
             }
         )  # fmt: skip
         rules.register()
+        from sasaeai.core import demo
+        from sasaeai.disaster.evacuation_demo import load_evacuation
+        from sasaeai.disaster.evacuation_metrics import register_metrics as evacuation_metrics
+
+        evacuation_metrics()
+        demo.register_demo_loader(load_evacuation, order=27)  # after the register's (26)
