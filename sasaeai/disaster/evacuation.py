@@ -45,6 +45,11 @@ PLAN_FIELDS = (
 )  # fmt: skip
 
 
+def _refuse(field: str, message: str, code: str) -> ValidationError:
+    """A refusal on one field that keeps its code (pages and the API branch on it)."""
+    return ValidationError({field: ValidationError(message, code=code)})
+
+
 def _today() -> datetime.date:
     return timezone.localdate()
 
@@ -109,8 +114,8 @@ def month_bounds(month: str) -> tuple[datetime.date, datetime.date]:
     try:
         first = datetime.date.fromisoformat(f"{month}-01")
     except ValueError:
-        raise ValidationError(
-            {"month": _("Enter the month as YYYY-MM (e.g. 2026-04).")}, code="invalid_month"
+        raise _refuse(
+            "month", _("Enter the month as YYYY-MM (e.g. 2026-04)."), "invalid_month"
         ) from None
     following = (first.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
     return first, following - datetime.timedelta(days=1)
@@ -284,9 +289,8 @@ def _check_care_planner(tenant_id: int, user_id: int | None) -> None:
     if user_id is None:
         return
     if not care_planners_of(tenant_id).filter(user_id=user_id).exists():
-        raise ValidationError(
-            {"care_planner": _("Choose a care planner of this municipality.")},
-            code="not_care_planner",
+        raise _refuse(
+            "care_planner", _("Choose a care planner of this municipality."), "not_care_planner"
         )
 
 
@@ -344,15 +348,17 @@ def _check_destination(plan: EvacuationPlan) -> None:
         plan.shelter = None
         return
     if plan.shelter_id is None:
-        raise ValidationError(
-            {"shelter_id": _("Choose the welfare shelter the person goes to directly.")},
-            code="shelter_required",
+        raise _refuse(
+            "shelter_id",
+            _("Choose the welfare shelter the person goes to directly."),
+            "shelter_required",
         )
     shelter = WelfareShelter.objects.filter(pk=plan.shelter_id, tenant_id=plan.tenant_id).first()
     if shelter is None or not shelter.is_active or not shelter.accepts_direct:
-        raise ValidationError(
-            {"shelter_id": _("This welfare shelter does not take people directly.")},
-            code="shelter_not_direct",
+        raise _refuse(
+            "shelter_id",
+            _("This welfare shelter does not take people directly."),
+            "shelter_not_direct",
         )
     plan.shelter = shelter
 
@@ -361,17 +367,17 @@ def _check_agreement(plan: EvacuationPlan) -> None:
     if plan.status != PlanStatus.AGREED:
         return
     if plan.consent_on is None:
-        raise ValidationError(
-            {"consent_on": _("Enter the date the person agreed before marking the plan agreed; "
-                             "save it as a draft until then.")},
-            code="consent_required",
-        )  # fmt: skip
+        msg = _(
+            "Enter the date the person agreed before marking the plan agreed; save it as a "
+            "draft until then."
+        )
+        raise _refuse("consent_on", msg, "consent_required")
     if not plan.supporters.exists():
-        raise ValidationError(
-            {"status": _("A plan without a supporter cannot be agreed: add at least one "
-                         "evacuation supporter below, then mark it agreed.")},
-            code="supporter_required",
-        )  # fmt: skip
+        msg = _(
+            "A plan without a supporter cannot be agreed: add at least one evacuation "
+            "supporter below, then mark it agreed."
+        )
+        raise _refuse("status", msg, "supporter_required")
 
 
 def _check_dates(plan: EvacuationPlan) -> None:
@@ -379,7 +385,7 @@ def _check_dates(plan: EvacuationPlan) -> None:
     for name in ("consent_on", "reviewed_on"):
         value = getattr(plan, name)
         if value is not None and value > today:
-            raise ValidationError({name: _("The date is in the future.")}, code="future_date")
+            raise _refuse(name, _("The date is in the future."), "future_date")
 
 
 @transaction.atomic
@@ -395,7 +401,7 @@ def plan_update(
     for name, value in data.items():
         setattr(plan, name, "" if value is None and name not in _NULLABLE else value)
     if plan.status not in PlanStatus.values:
-        raise ValidationError({"status": _("Choose a status from the list.")}, code="invalid")
+        raise _refuse("status", _("Choose a status from the list."), "invalid")
     _check_dates(plan)
     _check_destination(plan)
     _check_agreement(plan)
@@ -458,7 +464,7 @@ def _check_targets(targets) -> list[str]:
     targets = list(targets or [])
     wrong = [t for t in targets if t not in ShelterTarget.values]
     if wrong:
-        raise ValidationError({"targets": _("Choose who it takes in from the list.")})
+        raise _refuse("targets", _("Choose who it takes in from the list."), "invalid_choice")
     return targets
 
 
@@ -479,7 +485,7 @@ def shelter_save(
             setattr(shelter, field, data[field])
     shelter.targets = _check_targets(shelter.targets)
     if shelter.agreement_on and shelter.agreement_on > _today():
-        raise ValidationError({"agreement_on": _("The date is in the future.")}, code="future_date")
+        raise _refuse("agreement_on", _("The date is in the future."), "future_date")
     shelter.full_clean()
     action = Action.UPDATE if shelter.pk else Action.CREATE
     shelter.save()
@@ -490,18 +496,14 @@ def shelter_save(
 def _new_shelter(tenant_id: int, place_id: int | None, name: str) -> WelfareShelter:
     if place_id is None:
         if not name.strip():
-            raise ValidationError({"place_id": _("Choose a place of the directory.")})
+            raise _refuse("place_id", _("Choose a place of the directory."), "required")
         return WelfareShelter(tenant_id=tenant_id, name=name.strip())
     place = directory_places(tenant_id).get(place_id)
     if place is None:
-        raise ValidationError(
-            {"place_id": _("This place is not a welfare shelter of the directory.")},
-            code="not_in_directory",
-        )
+        msg = _("This place is not a welfare shelter of the directory.")
+        raise _refuse("place_id", msg, "not_in_directory")
     if WelfareShelter.objects.filter(tenant_id=tenant_id, place_id=place_id).exists():
-        raise ValidationError(
-            {"place_id": _("This place is already a welfare shelter.")}, code="duplicate"
-        )
+        raise _refuse("place_id", _("This place is already a welfare shelter."), "duplicate")
     return WelfareShelter(
         tenant_id=tenant_id, place_id=place.id, name=place.name, address=place.address,
         phone=place.phone, latitude=place.latitude, longitude=place.longitude,
