@@ -57,7 +57,9 @@ def test_a_plan_without_a_supporter_cannot_be_agreed_and_nothing_is_saved(staff,
     with pytest.raises(ValidationError) as caught:
         _agree(staff, plan)
     assert "supporter_required" in _codes(caught.value)
-    assert "支援者" in " ".join(caught.value.messages)  # a Japanese message (LANGUAGE_CODE ja)
+    assert "避難支援等実施者" in " ".join(
+        caught.value.messages
+    )  # a Japanese message (LANGUAGE_CODE ja)
     stored = EvacuationPlan.objects.get(pk=plan.pk)
     assert stored.status == PlanStatus.DRAFT and stored.version == 1 and stored.consent_on is None
 
@@ -253,7 +255,7 @@ def test_marking_agreed_without_a_supporter_shows_the_error_and_the_supporter_fo
     page = response.content.decode()
     assert response.status_code == 200
     assert 'data-testid="needs-supporter"' in page and 'data-testid="supporter-form"' in page
-    assert "避難支援等実施者" in page or "支援者" in page
+    assert "避難支援等実施者がいない計画は「同意済み」にできません" in page
     assert EvacuationPlan.objects.get(pk=plan.pk).status == PlanStatus.DRAFT
 
 
@@ -273,10 +275,34 @@ def test_the_plan_page_adds_a_supporter_then_agrees(world, plan):
 def test_a_stale_form_on_the_page_is_refused_with_a_clear_message(world, plan):
     client = world.client_for(world.user(Role.MUNICIPAL_STAFF))
     evacuation.plan_update(actor=world.actor(Role.MUNICIPAL_STAFF), plan=plan, data={}, version=1)
-    response = client.post(f"/disaster/plans/{plan.pk}/", {"form": "plan", "version": 1,
-                                                           "status": "draft", "route": "古い"})  # fmt: skip
-    assert response.status_code == 200 and "route" not in {"古い"}
+    response = client.post(
+        f"/disaster/plans/{plan.pk}/",
+        {"form": "plan", "version": 1, "status": "draft", "route": "古い"},
+    )
+    assert response.status_code == 200
+    assert "開いた後に他の人が保存しました" in response.content.decode()
     assert EvacuationPlan.objects.get(pk=plan.pk).route == ""
+
+
+def test_a_version_conflict_over_the_api_is_a_409(world, plan):
+    client = world.client_for(world.user(Role.MUNICIPAL_STAFF))
+    url = f"/api/v1/disaster/plans/{plan.pk}"
+    first = client.put(url, {"version": 1, "route": "一人目"}, content_type="application/json")
+    assert first.status_code == 200 and first.json()["version"] == 2
+    second = client.put(url, {"version": 1, "route": "二人目"}, content_type="application/json")
+    assert second.status_code == 409 and second.json()["error"]["code"] == "conflict"
+    refused = client.put(url, {"version": 2, "status": "agreed"}, content_type="application/json")
+    body = refused.json()["error"]
+    assert refused.status_code == 422 and "consent_required" in body["codes"]["consent_on"]
+    assert EvacuationPlan.objects.get(pk=plan.pk).route == "一人目"
+
+
+def test_bad_api_input_is_a_422_never_a_500(world, plan):
+    client = world.client_for(world.user(Role.MUNICIPAL_STAFF))
+    url = f"/api/v1/disaster/plans/{plan.pk}"
+    for body in ({"version": 1, "status": "nonsense"}, {"version": 1, "consent_on": "x"},
+                 {"version": 1, "destination_kind": "moon"}, {"route": "no version"}):  # fmt: skip
+        assert client.put(url, body, content_type="application/json").status_code == 422, body
 
 
 def test_reading_a_plan_is_audited_with_the_person_as_subject(world, plan):
