@@ -44,4 +44,17 @@ class DisasterConfig(AppConfig):
         from sasaeai.disaster.evacuation_metrics import register_metrics as evacuation_metrics
 
         evacuation_metrics()
+        from sasaeai.core import modules
+
+        # A care planner's one module: their plans (the disaster module's own entry, for the
+        # register, is its owner's to add).
+        modules.register(
+            modules.Module(
+                key="disaster_plans",
+                label=_("Evacuation plans"),
+                url_name="disaster:plan_list",
+                permission="disaster.view_plan",
+                order=56,
+            )
+        )
         demo.register_demo_loader(load_evacuation, order=27)  # after the register's (26)
