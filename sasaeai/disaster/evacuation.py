@@ -63,9 +63,9 @@ def plans_visible_to(actor: Actor, *, status: str = "", area_id: int | None = No
         rows = rows.filter(status=status)
     if area_id:
         rows = rows.filter(entry__area_id=area_id)
-    return rows.select_related("entry", "entry__area", "shelter", "care_planner").order_by(
-        "entry__name_kana", "entry__name", "pk"
-    )
+    # Newest first, by the primary key: sorting 80,000 plans by their people's names would
+    # join and sort the whole register for one page (docs/evacuation-plans.md).
+    return rows.select_related("entry", "entry__area", "shelter", "care_planner").order_by("-pk")
 
 
 def plan_for(actor: Actor, pk: int) -> EvacuationPlan:
@@ -106,7 +106,8 @@ def care_planner_choices(tenant_id: int) -> list[tuple[int, str]]:
 class FeeRow:
     care_planner_id: int | None
     care_planner: str
-    plans: list  # EvacuationPlan, agreed in the month
+    plans: list  # EvacuationPlan, agreed in the month (empty for counts only)
+    count: int
 
 
 def month_bounds(month: str) -> tuple[datetime.date, datetime.date]:
@@ -121,22 +122,53 @@ def month_bounds(month: str) -> tuple[datetime.date, datetime.date]:
     return first, following - datetime.timedelta(days=1)
 
 
-def plan_fees(actor: Actor, month: str) -> list[FeeRow]:
-    """Plans agreed in the month (by the person's consent date), per care planner: the basis of
-    the per-plan fee (報酬). Plans written by staff without a care planner are left out."""
+def _fee_plans(actor: Actor, month: str) -> QuerySet:
     first, last = month_bounds(month)
-    plans = (
+    return (
         policy.scope(actor, "disaster.view_plan_fees", EvacuationPlan.objects.all())
         .filter(status=PlanStatus.AGREED, consent_on__gte=first, consent_on__lte=last)
         .exclude(care_planner__isnull=True)
-        .select_related("entry", "care_planner")
-        .order_by("care_planner__username", "consent_on", "pk")
     )
+
+
+def plan_fee_counts(actor: Actor, month: str) -> list[FeeRow]:
+    """Plans agreed in the month (by the person's consent date), counted per care planner: the
+    basis of the per-plan fee (報酬). Plans written by staff without a care planner are left
+    out. Counts only (no person): `plans` stays empty; `plan_fees` names them."""
+    rows = (
+        _fee_plans(actor, month)
+        .values("care_planner_id", "care_planner__username", "care_planner__first_name",
+                "care_planner__last_name")
+        .annotate(count=Count("pk"))
+        .order_by("care_planner__username")
+    )  # fmt: skip
+    return [
+        FeeRow(
+            row["care_planner_id"],
+            f"{row['care_planner__last_name']} {row['care_planner__first_name']}".strip()
+            or row["care_planner__username"],
+            [],
+            row["count"],
+        )
+        for row in rows
+    ]
+
+
+def plan_fees(actor: Actor, month: str, *, care_planner_id: int | None = None) -> list[FeeRow]:
+    """The plans themselves, per care planner (one planner's, or all for the export)."""
+    plans = _fee_plans(actor, month).select_related("entry", "care_planner")
+    if care_planner_id is not None:
+        plans = plans.filter(care_planner_id=care_planner_id)
     grouped: dict[int, list] = defaultdict(list)
-    for plan in plans:
+    for plan in plans.order_by("care_planner__username", "consent_on", "pk"):
         grouped[plan.care_planner_id].append(plan)
     return [
-        FeeRow(user_id, rows[0].care_planner.get_full_name() or rows[0].care_planner.username, rows)
+        FeeRow(
+            user_id,
+            rows[0].care_planner.get_full_name() or rows[0].care_planner.username,
+            rows,
+            len(rows),
+        )  # fmt: skip
         for user_id, rows in grouped.items()
     ]
 
@@ -182,19 +214,30 @@ def plan_coverage(actor: Actor) -> list[CoverageRow]:
     figures of the whole city, no person). Entries of sub-areas count for their district;
     entries without one make a last row."""
     policy.require(actor, "disaster.view_plan_coverage")
-    counts = (
+    # Two grouped counts rather than one join of every entry to its plan: the listed count
+    # reads only the register's (tenant, area, status, …) index.
+    listed = (
         RegisterEntry.objects.filter(tenant_id=actor.tenant_id, status=EntryStatus.LISTED)
-        .values("area_id")
-        .annotate(listed=Count("pk"), agreed=Count("pk", filter=Q(plan__status=PlanStatus.AGREED)))
+        .values_list("area_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    agreed = (
+        EvacuationPlan.objects.filter(
+            tenant_id=actor.tenant_id,
+            status=PlanStatus.AGREED,
+            entry__status=EntryStatus.LISTED,
+        )  # fmt: skip
+        .values_list("entry__area_id")
+        .annotate(n=Count("pk"))
         .order_by()
     )
     district, names = district_of_areas(actor.tenant_id)
     totals: dict[int | None, list[int]] = {pk: [0, 0] for pk in names}
-    for row in counts:
-        key = district.get(row["area_id"]) if row["area_id"] else None
-        totals.setdefault(key, [0, 0])
-        totals[key][0] += row["listed"]
-        totals[key][1] += row["agreed"]
+    for column, counts in ((0, listed), (1, agreed)):
+        for area_id, n in counts:
+            key = district.get(area_id) if area_id else None
+            totals.setdefault(key, [0, 0])[column] += n
     rows = [
         CoverageRow(pk, names[pk], *totals[pk]) for pk in sorted(names, key=lambda pk: names[pk])
     ]

@@ -311,18 +311,22 @@ def _month(request) -> str:
 
 
 def plan_fees(request):
+    """Counts per care planner for the month; one planner's plans (named, audited) on request."""
     actor = request.actor
     policy.require(actor, "disaster.view_plan_fees")
-    month, error, rows = _month(request), "", []
+    month, error, rows, detail = _month(request), "", [], []
+    planner = _int_or_none(request.GET.get("planner"))
     try:
-        rows = evacuation.plan_fees(actor, month)
+        rows = evacuation.plan_fee_counts(actor, month)
+        if planner is not None:
+            detail = evacuation.plan_fees(actor, month, care_planner_id=planner)
     except ValidationError as exc:
         error = " ".join(exc.messages)
-    audit_reads(actor, [p for row in rows for p in row.plans], subject_of=lambda p: p.entry)
+    audit_reads(actor, [p for row in detail for p in row.plans], subject_of=lambda p: p.entry)
     return render(
         request, "disaster/evacuation/plan_fees.html",
-        {"rows": rows, "month": month, "error": error,
-         "total": sum(len(row.plans) for row in rows)},
+        {"rows": rows, "detail": detail, "month": month, "error": error, "planner": planner,
+         "total": sum(row.count for row in rows)},
     )  # fmt: skip
 
 

@@ -429,6 +429,25 @@ def test_fees_list_the_plans_agreed_in_the_month_per_care_planner(world, staff):
     assert counts == {planner.pk: [in_month[0].pk, in_month[1].pk], second.pk: [in_month[2].pk]}
 
 
+def test_the_fee_page_counts_per_planner_and_names_one_planners_plans(world):
+    planner = world.user(Role.CARE_PLANNER)
+    agreed = {"status": PlanStatus.AGREED, "supporters": 1, "care_planner": planner,
+              "consent_on": datetime.date(2025, 5, 10)}  # fmt: skip
+    plans = [make_plan(make_entry(world.tenant_a, world.district, f"ZQ#A人{i}"), **agreed)
+             for i in range(3)]  # fmt: skip
+    staff = world.actor(Role.MUNICIPAL_STAFF)
+    counts = evacuation.plan_fee_counts(staff, "2025-05")
+    assert [(row.care_planner_id, row.count) for row in counts] == [(planner.pk, 3)]
+    client = world.client_for(world.user(Role.MUNICIPAL_STAFF))
+    summary = client.get("/disaster/plans/fees/?month=2025-05").content.decode()
+    assert "ZQ#A人0" not in summary and f"planner={planner.pk}" in summary
+    assert not AuditEntry.objects.filter(object_type="disaster.evacuationplan").exists()
+    detail = client.get(f"/disaster/plans/fees/?month=2025-05&planner={planner.pk}")
+    assert all(f"ZQ#A人{i}" in detail.content.decode() for i in range(3))
+    read = AuditEntry.objects.filter(object_type="disaster.evacuationplan", action=Action.READ)
+    assert sorted(int(i) for i in read.values_list("object_id", flat=True)) == [p.pk for p in plans]
+
+
 def test_a_malformed_month_is_a_clear_error(world, staff):
     with pytest.raises(ValidationError):
         evacuation.plan_fees(staff, "2025-13")
