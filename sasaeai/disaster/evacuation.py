@@ -219,7 +219,7 @@ def plan_coverage(actor: Actor) -> list[CoverageRow]:
     listed = (
         RegisterEntry.objects.filter(tenant_id=actor.tenant_id, status=EntryStatus.LISTED)
         .values_list("area_id")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))  # COUNT(*): an index-only scan, no row read
         .order_by()
     )
     agreed = (
