@@ -33,6 +33,28 @@ class DisasterConfig(AppConfig):
                 "disaster.view_plan_coverage": STAFF,
                 "disaster.manage_shelters": city | {Role.SYSTEM_ADMIN},
                 "disaster.view_shelters": STAFF | field | {Role.CARE_PLANNER},
+                # Plans follow their entry (rules.py); fees are the city's to pay.
+                "disaster.view_plan": city | council | field | {Role.CARE_PLANNER},
+                "disaster.view_plan_fees": city,
             }
         )  # fmt: skip
         rules.register()
+        from sasaeai.core import demo
+        from sasaeai.disaster.evacuation_demo import load_evacuation
+        from sasaeai.disaster.evacuation_metrics import register_metrics as evacuation_metrics
+
+        evacuation_metrics()
+        from sasaeai.core import modules
+
+        # A care planner's one module: their plans (the disaster module's own entry, for the
+        # register, is its owner's to add).
+        modules.register(
+            modules.Module(
+                key="disaster_plans",
+                label=_("Evacuation plans"),
+                url_name="disaster:plan_list",
+                permission="disaster.view_plan",
+                order=56,
+            )
+        )
+        demo.register_demo_loader(load_evacuation, order=27)  # after the register's (26)

@@ -47,6 +47,7 @@ METRIC_BINDINGS = {
     "ファミリーサポート事業の利用件数": "volunteers.fsc_uses",
     "ところざわほっとメール登録者数": "subscriptions.subscribers:hotmail",
     "ボランティア情報配信サービス登録者数": "subscriptions.subscribers:volunteer_info",
+    "災害時における福祉避難所施設利用に関する協定締結件数": "disaster.shelter_agreements",
 }
 DEMO_RESULTS = "（デモ）{title}について、年間計画に沿って取組を実施した。"
 DEMO_ISSUES = "（デモ）参加者・担い手の固定化が見られる。"

@@ -38,6 +38,10 @@ class ResourcesConfig(AppConfig):
             )
         )
         register_metrics()
+        from sasaeai.core import places as core_places
+        from sasaeai.resources.places import places
+
+        core_places.register_source(places)  # 福祉避難所 and other modules' places by category
         onboarding.register()  # a new tenant's defaults, go-live checklist items
         # Before the plans (order 50), whose demo indicators read these metrics.
         demo.register_demo_loader(load_resources, order=20)
