@@ -10,6 +10,10 @@ class WatchConfig(AppConfig):
     def ready(self):
         from sasaeai.accounts.models import Role
         from sasaeai.accounts.policy import register_permissions
+        from sasaeai.core import demo, modules
+        from sasaeai.watch import rules, visits
+        from sasaeai.watch.demo import load_watch
+        from sasaeai.watch.metrics import register_metrics
 
         desk = {Role.MUNICIPAL_STAFF, Role.WELFARE_COUNCIL_STAFF, Role.COMMUNITY_SOCIAL_WORKER}
         # System administrators see no personal content here: they run the system.
@@ -25,3 +29,14 @@ class WatchConfig(AppConfig):
                 "watch.manage_map": desk | {Role.WELFARE_COMMISSIONER},
             }
         )  # fmt: skip
+        rules.register()
+        visits.register()
+        register_metrics()
+        modules.register(
+            modules.Module(
+                key="watch", label=_("Watch-over"), url_name="watch:home",
+                permission="watch.view", order=47,
+            )
+        )  # fmt: skip
+        # Before the plans (order 50), whose demo indicators read the watch metrics.
+        demo.register_demo_loader(load_watch, order=27)
