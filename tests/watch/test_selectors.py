@@ -61,7 +61,11 @@ def test_commissioners_see_their_districts_and_volunteers_whom_they_watch(world)
         for role in Role
     }
     assert see[Role.COMMUNITY_SOCIAL_WORKER] == {mine.pk, other.pk, watched.pk}
-    assert see[Role.MUNICIPAL_STAFF] == see[Role.WELFARE_COUNCIL_STAFF] == see[Role.COMMUNITY_SOCIAL_WORKER]
+    assert (
+        see[Role.MUNICIPAL_STAFF]
+        == see[Role.WELFARE_COUNCIL_STAFF]
+        == see[Role.COMMUNITY_SOCIAL_WORKER]
+    )
     assert see[Role.WELFARE_COMMISSIONER] == {mine.pk}
     assert see[Role.VOLUNTEER] == {watched.pk}
     for role in set(Role) - {Role.COMMUNITY_SOCIAL_WORKER, Role.MUNICIPAL_STAFF,

@@ -21,7 +21,9 @@ def test_a_new_person_is_due_a_frequency_after_the_start(world):
     person = make_person(world, started_days_ago=3, frequency_days=7)
     assert person.last_contact_on is None
     assert person.next_due_on == days_ago(3) + datetime.timedelta(days=7)
-    assert AuditEntry.objects.filter(object_type="watch.watchedperson", object_id=str(person.pk)).exists()
+    assert AuditEntry.objects.filter(
+        object_type="watch.watchedperson", object_id=str(person.pk)
+    ).exists()
 
 
 def test_a_contact_moves_the_due_date_a_frequency_after_it(world):

@@ -133,7 +133,9 @@ def test_ending_from_the_person_page(world):
     assert person.status == "ended"
 
 
-def test_the_missed_list_query_count_does_not_grow_with_its_length(world, django_assert_max_num_queries):
+def test_the_missed_list_query_count_does_not_grow_with_its_length(
+    world, django_assert_max_num_queries
+):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
