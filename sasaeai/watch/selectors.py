@@ -93,14 +93,16 @@ def missed_contacts(
 
 
 def my_people(actor, *, today: datetime.date | None = None) -> QuerySet[WatchedPerson]:
-    """The active people the actor watches, overdue ones first (the earliest due on top)."""
+    """The active people the actor is responsible for, overdue ones first (earliest due on
+    top): a commissioner, everyone of their districts (the 担当区域 is theirs to look after);
+    anyone else, the people they are an active watcher of."""
     today = today or timezone.localdate()
-    mine = Watcher.objects.filter(tenant_id=actor.tenant_id, user_id=actor.user_id).filter(
-        active_watcher(today)
-    )
-    rows = policy.scope(actor, VIEW, WatchedPerson.objects.all()).filter(
-        status=WatchStatus.ACTIVE, pk__in=mine.values("watched_id")
-    )
+    rows = policy.scope(actor, VIEW, WatchedPerson.objects.all()).filter(status=WatchStatus.ACTIVE)
+    if not actor.is_area_limited:
+        mine = Watcher.objects.filter(tenant_id=actor.tenant_id, user_id=actor.user_id).filter(
+            active_watcher(today)
+        )
+        rows = rows.filter(pk__in=mine.values("watched_id"))
     return _with_main_watcher(rows, today).order_by("next_due_on", "name_kana", "pk")
 
 

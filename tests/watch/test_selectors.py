@@ -74,15 +74,24 @@ def test_commissioners_see_their_districts_and_volunteers_whom_they_watch(world)
 
 
 def test_my_people_are_whom_i_watch_overdue_first(world):
-    commissioner = world.actor(Role.WELFARE_COMMISSIONER)
+    volunteer = world.actor(Role.VOLUNTEER)
     fresh = make_person(world, name="新", started_days_ago=1)
     overdue = make_person(world, name="遅", started_days_ago=30)
     not_mine = make_person(world, name="他", started_days_ago=30)
     for person in (fresh, overdue):
-        watch_by(world, person, Role.WELFARE_COMMISSIONER)
-    rows = list(selectors.my_people(commissioner))
+        watch_by(world, person, Role.VOLUNTEER)
+    rows = list(selectors.my_people(volunteer))
     assert rows == [overdue, fresh]
     assert not_mine not in rows
+    assert list(selectors.my_people(desk(world))) == []  # the desk watches no one itself
+
+
+def test_a_commissioners_people_are_everyone_of_their_districts_overdue_first(world):
+    fresh = make_person(world, name="新", started_days_ago=1)
+    overdue = make_person(world, name="遅", started_days_ago=30)
+    make_person(world, name="外", started_days_ago=30, area=world.other_district)
+    rows = list(selectors.my_people(world.actor(Role.WELFARE_COMMISSIONER)))
+    assert rows == [overdue, fresh]
 
 
 def test_duplicates_are_only_looked_for_within_what_the_actor_sees(world):
