@@ -93,7 +93,9 @@ def missed(request):
 
 
 def _person_form(request, actor, initial):
-    return PersonForm(request.POST or None, areas=selectors.districts_for(actor), initial=initial)
+    return PersonForm(
+        request.POST or None, areas=selectors.areas_for_person(actor), initial=initial
+    )
 
 
 def person_create(request):
