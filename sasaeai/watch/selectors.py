@@ -179,12 +179,12 @@ def areas_for_person(actor) -> QuerySet[Area]:
 
 
 def members_who_watch(tenant_id: int):
-    """Members who may be named as watchers (commissioners, volunteers, staff)."""
+    """Members who may be named as watchers: those whose role records watch-over visits."""
     from sasaeai.accounts.models import Membership
 
     return (
         Membership.objects.active()
-        .filter(tenant_id=tenant_id)
+        .filter(tenant_id=tenant_id, role__in=policy.PERMISSIONS["watch.record_contact"])
         .select_related("user")
         .order_by("user__username")
     )

@@ -141,12 +141,17 @@ def _check_watcher(actor: Actor, watcher: Watcher) -> None:
             raise _invalid("name", _("Write the neighbour's name."), "required")
     elif watcher.user_id is None:
         raise _invalid("user", _("Choose the member who watches."), "required")
-    if watcher.user_id is not None and not (
-        Membership.objects.active()
-        .filter(tenant_id=actor.tenant_id, user_id=watcher.user_id)
-        .exists()
-    ):
-        raise _invalid("user", _("Not found in this municipality."), "other_tenant")
+    if watcher.user_id is not None:
+        roles = set(
+            Membership.objects.active()
+            .filter(tenant_id=actor.tenant_id, user_id=watcher.user_id)
+            .values_list("role", flat=True)
+        )
+        if not roles:
+            raise _invalid("user", _("Not found in this municipality."), "other_tenant")
+        # A watcher who could not open the person's page could not record a visit either.
+        if not roles & set(policy.PERMISSIONS["watch.record_contact"]):
+            raise _invalid("user", _("This member cannot record watch-over visits."), "role")
 
 
 @transaction.atomic

@@ -195,3 +195,13 @@ def test_a_volunteer_whose_watch_ended_no_longer_records(world):
     services.watcher_end(actor=desk(world), watcher=watcher, until=days_ago(1))
     with pytest.raises(Http404):
         services.contact_record(actor=world.actor(Role.VOLUNTEER), person=person, result="ok")
+
+
+def test_a_member_whose_role_records_no_visits_cannot_be_a_watcher(world):
+    person = make_person(world)
+    with pytest.raises(ValidationError) as raised:
+        services.watcher_add(
+            actor=desk(world), person=person, kind=WatcherKind.STAFF,
+            user_id=world.user(Role.RESIDENT).pk,
+        )  # fmt: skip
+    assert raised.value.error_dict["user"][0].code == "role"
