@@ -10,7 +10,10 @@ class DisasterConfig(AppConfig):
     def ready(self):
         from sasaeai.accounts.models import Role
         from sasaeai.accounts.policy import STAFF, register_permissions
+        from sasaeai.core import demo, modules
         from sasaeai.disaster import rules
+        from sasaeai.disaster.demo import load_register
+        from sasaeai.disaster.metrics import register_metrics
 
         city = {Role.MUNICIPAL_STAFF}
         council = {Role.WELFARE_COUNCIL_STAFF, Role.COMMUNITY_SOCIAL_WORKER}
@@ -36,3 +39,15 @@ class DisasterConfig(AppConfig):
             }
         )  # fmt: skip
         rules.register()
+        modules.register(
+            modules.Module(
+                key="disaster",
+                label=_("Disaster support"),
+                url_name="disaster:home",
+                permission="disaster.view_register",
+                order=56,
+            )
+        )
+        register_metrics()
+        # Before the plans (order 50), whose demo indicators read these metrics.
+        demo.register_demo_loader(load_register, order=26)
