@@ -226,7 +226,7 @@ def register_import_preview(
         tenant_id=tenant_id, kind=kind, file_name=file_name[:200], token=secrets.token_hex(16),
         summary=summary, changes=checked.changes, created_by_id=actor.user_id,
     )  # fmt: skip
-    record.full_clean()
+    record.full_clean(exclude=["created_by"])  # a command acts as the system: no user
     record.save()
     audit_object(actor, Action.CREATE, record, detail={"counts": checked.counts})
     return checked, record
