@@ -304,13 +304,19 @@ def check_extract(data: bytes, *, kind: str, tenant_id: int, city_name: str = ""
             )
             continue
         seen[key] = index
-        parsed.append((index, key, row, _person(row, index, checked)))
+        person = _person(row, index, checked)
+        # Every value is checked in this first pass, so that all the problems are listed.
+        if kind == ExtractKind.RESIDENTS:
+            values = _move_of(row, index, checked)
+        else:
+            values = _reason(kind, row, index, checked)
+        parsed.append((index, key, person, values))
     if not checked.ok:
         return checked
     existing = _existing(tenant_id, list(seen))
     matcher = AreaMatcher(tenant_id, city_name)
-    for index, key, row, person in parsed:
-        _diff_row(kind, index, key, row, person, existing.get(key), matcher, checked)
+    for index, key, person, values in parsed:
+        _diff_row(kind, index, key, values, person, existing.get(key), matcher, checked)
     return checked
 
 
@@ -325,10 +331,11 @@ def _header_of(data: bytes, checked: Checked) -> list[str]:
     return [c.strip() for c in first.split(",")] if first else []
 
 
-def _diff_row(kind, number, key, row, person, entry, matcher, checked) -> None:
+def _diff_row(kind, number, key, values, person, entry, matcher, checked) -> None:
+    """`values`: (異動事由, 異動日) of a 住基 row, or (reason or None, note) of the others."""
     listed = entry is not None and entry.status == EntryStatus.LISTED
     if kind == ExtractKind.RESIDENTS:
-        move, day = _move_of(row, number, checked)
+        move, day = values
         if move in ("転出", "死亡"):
             if not listed:
                 checked.count(Change.SKIPPED)
@@ -342,7 +349,7 @@ def _diff_row(kind, number, key, row, person, entry, matcher, checked) -> None:
             return
         _changed_or_unchanged(number, entry, person, {}, matcher, checked)
         return
-    reason, note = _reason(kind, row, number, checked)
+    reason, note = values
     if entry is None or not listed:
         if reason is None:
             checked.count(Change.SKIPPED)

@@ -75,7 +75,7 @@ def test_the_import_pages_show_the_difference_then_apply_it_once(world):
     )
     record.refresh_from_db()
     assert record.status == ImportStatus.APPLIED and RegisterEntry.objects.count() == 1
-    assert "既に" in again.content.decode()
+    assert "反映済み" in again.content.decode()
 
 
 def test_a_bad_upload_shows_the_errors_and_saves_nothing(world):
