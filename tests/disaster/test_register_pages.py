@@ -115,3 +115,17 @@ def test_the_metrics_are_registered_and_bound_in_the_demo(world):
     assert metrics.compute("disaster.consented", tenant_id=world.tenant_a.pk, fiscal_year=year) == 1
     assert metrics.get("disaster.register_entries").source == "disaster"
     assert METRIC_BINDINGS["避難行動要支援者名簿登載同意者数"] == "disaster.consented"
+
+
+def test_the_demo_loads_a_register_with_mixed_consent_and_two_organisations(world):
+    from sasaeai.core.tenancy import tenant_context
+    from sasaeai.disaster.demo import load_register
+    from sasaeai.disaster.models import HelperOrganisation
+
+    load_register({world.tenant_b.code: world.tenant_b})
+    with tenant_context(world.tenant_b.pk):
+        entries = RegisterEntry.objects.filter(tenant=world.tenant_b)
+        statuses = set(entries.values_list("consent_status", flat=True))
+        assert entries.count() == 60 and entries.filter(area=world.area_b).count() == 60
+        assert {"given", "asked", "not_asked"} <= statuses
+        assert HelperOrganisation.objects.filter(tenant=world.tenant_b).count() == 2
