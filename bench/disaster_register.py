@@ -96,7 +96,7 @@ def extract(size: str, seed: int = 15) -> bytes:
             move = "転出"
         elif roll < 30:
             move = "死亡"
-        rows.append([f"R{i:07d}", "", "", address or "", "", move, "2026-04-01" if move else ""])
+        rows.append([f"R{i:07d}", "", address or "", "", move, "2026-04-01" if move else "", ""])
     return write_csv(["宛名番号", "氏名", "住所", "電話番号", "異動事由", "異動日", "備考"],
                      rows, encoding="cp932")  # fmt: skip
 

@@ -286,12 +286,17 @@ def _apply_changes(record: RegisterImport, today: datetime.date) -> None:
     _apply_changed(record, by_kind.get(importer.Change.CHANGED, []))
     for kind, reason in ((importer.Change.MOVED, RemovalReason.MOVED),
                          (importer.Change.DIED, RemovalReason.DIED)):  # fmt: skip
+        # One UPDATE per removal date (an extract's 異動日 repeat), not one per person.
+        by_day: dict[datetime.date, list[int]] = {}
         for change in by_kind.get(kind, []):
             removed_on = datetime.date.fromisoformat(change["on"]) if change["on"] else today
-            RegisterEntry.objects.filter(pk=change["entry_id"]).update(
-                status=EntryStatus.REMOVED, removed_on=removed_on, removal_reason=reason,
-                version=F("version") + 1, updated_at=timezone.now(),
-            )  # fmt: skip
+            by_day.setdefault(removed_on, []).append(change["entry_id"])
+        for removed_on, ids in by_day.items():
+            for start in range(0, len(ids), 2000):
+                RegisterEntry.objects.filter(pk__in=ids[start : start + 2000]).update(
+                    status=EntryStatus.REMOVED, removed_on=removed_on, removal_reason=reason,
+                    version=F("version") + 1, updated_at=timezone.now(),
+                )  # fmt: skip
 
 
 def _entry_fields(person: dict) -> dict:
