@@ -129,3 +129,17 @@ def test_the_demo_loads_a_register_with_mixed_consent_and_two_organisations(worl
         assert entries.count() == 60 and entries.filter(area=world.area_b).count() == 60
         assert {"given", "asked", "not_asked"} <= statuses
         assert HelperOrganisation.objects.filter(tenant=world.tenant_b).count() == 2
+
+
+def test_the_list_query_count_does_not_grow_with_its_length(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = _client(world)
+    make_entries(world, [(f"A{i}", f"一 {i}", "桶川市桶川1") for i in range(2)])
+    with CaptureQueriesContext(connection) as few:
+        client.get("/disaster/register/")
+    make_entries(world, [(f"B{i}", f"二 {i}", "桶川市加納1") for i in range(12)])
+    with CaptureQueriesContext(connection) as many:
+        client.get("/disaster/register/")
+    assert len(many.captured_queries) == len(few.captured_queries)
