@@ -10,7 +10,12 @@ class DisasterConfig(AppConfig):
     def ready(self):
         from sasaeai.accounts.models import Role
         from sasaeai.accounts.policy import STAFF, register_permissions
+        from sasaeai.core import demo, modules
         from sasaeai.disaster import rules
+        from sasaeai.disaster.demo import load_register
+        from sasaeai.disaster.evacuation_demo import load_evacuation
+        from sasaeai.disaster.evacuation_metrics import register_metrics as evacuation_metrics
+        from sasaeai.disaster.metrics import register_metrics
 
         city = {Role.MUNICIPAL_STAFF}
         council = {Role.WELFARE_COUNCIL_STAFF, Role.COMMUNITY_SOCIAL_WORKER}
@@ -39,22 +44,28 @@ class DisasterConfig(AppConfig):
             }
         )  # fmt: skip
         rules.register()
-        from sasaeai.core import demo
-        from sasaeai.disaster.evacuation_demo import load_evacuation
-        from sasaeai.disaster.evacuation_metrics import register_metrics as evacuation_metrics
-
+        register_metrics()
         evacuation_metrics()
-        from sasaeai.core import modules
-
-        # A care planner's one module: their plans (the disaster module's own entry, for the
-        # register, is its owner's to add).
+        modules.register(
+            modules.Module(
+                key="disaster",
+                label=_("Disaster support"),
+                url_name="disaster:home",
+                permission="disaster.view_register",
+                order=56,
+            )
+        )
+        # A care planner's one module is this: their plans.
         modules.register(
             modules.Module(
                 key="disaster_plans",
                 label=_("Evacuation plans"),
                 url_name="disaster:plan_list",
                 permission="disaster.view_plan",
-                order=56,
+                order=57,
             )
         )
-        demo.register_demo_loader(load_evacuation, order=27)  # after the register's (26)
+        # Before the plans (order 50), whose demo indicators read these metrics: the register
+        # first, then the evacuation plans of its people.
+        demo.register_demo_loader(load_register, order=26)
+        demo.register_demo_loader(load_evacuation, order=27)

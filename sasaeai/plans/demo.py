@@ -24,6 +24,7 @@ SEED_PLANS = {
 PUBLISHED = {"112089"}
 # Demo configuration, not part of the seed text: one indicator that measures itself.
 METRIC_BINDINGS = {
+    "避難行動要支援者名簿登載同意者数": "disaster.consented",
     "民生委員・児童委員の充足率": "accounts.commissioner_district_coverage",
     "高齢者の通いの場の数": "resources.gathering_places",
     "子ども食堂等子どもの居場所の設置数": "resources.children_places",
