@@ -36,3 +36,7 @@ class DisasterConfig(AppConfig):
             }
         )  # fmt: skip
         rules.register()
+
+        from sasaeai.disaster import emergency_metrics
+
+        emergency_metrics.register_metrics()
