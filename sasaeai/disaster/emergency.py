@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models import Case, Count, F, IntegerField, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -225,7 +226,8 @@ def _status_update(declaration: Declaration, entry: RegisterEntry, check: Safety
     if check.marked_at >= status.marked_at:
         status.state, status.place = check.state, check.place
         status.latest_check, status.marked_at = check, check.marked_at
-        fields += ["state", "place", "latest_check", "marked_at"]
+        status.area_id = entry.area_id  # where the person is listed now (progress counts)
+        fields += ["state", "place", "latest_check", "marked_at", "area"]
     status.save(update_fields=fields)
 
 
@@ -311,20 +313,21 @@ def safety_list(actor: Actor, declaration: Declaration, *, area_id: int | None =
     """The list a supporter works through: unknown or unmarked first, then needs-help, then
     the longest since the last mark."""
     status = SafetyStatus.objects.filter(declaration_id=declaration.pk, entry_id=OuterRef("pk"))
-    rows = safety_entries(actor, declaration, area_id=area_id).annotate(
-        latest_state=Subquery(status.values("state")[:1]),
-        latest_marked_at=Subquery(status.values("marked_at")[:1]),
-    )
     rank = Case(
-        When(Q(latest_state__isnull=True) | Q(latest_state=SafetyState.UNKNOWN), then=0),
-        When(latest_state=SafetyState.NEEDS_HELP, then=1),
-        default=2,
+        When(state=SafetyState.UNKNOWN, then=Value(0)),
+        When(state=SafetyState.NEEDS_HELP, then=Value(1)),
+        default=Value(2),
         output_field=IntegerField(),
     )
+    # One subquery for the rank and one for the time (a CASE over a state subquery would run
+    # it once per branch); no mark at all ranks with unknown.
     return (
-        rows.annotate(rank=rank)
+        safety_entries(actor, declaration, area_id=area_id)
+        .annotate(
+            rank=Coalesce(Subquery(status.annotate(r=rank).values("r")[:1]), Value(0)),
+            latest_marked_at=Subquery(status.values("marked_at")[:1]),
+        )
         .order_by("rank", F("latest_marked_at").asc(nulls_first=True), "name_kana", "name", "pk")
-        .select_related("area")
     )
 
 
@@ -371,23 +374,8 @@ def progress_by_area(declaration: Declaration) -> list[AreaProgress]:
     tenant_id = declaration.tenant_id
     areas = list(declaration.areas.order_by("code", "name_kana", "name"))
     subtrees = area_subtrees(tenant_id, [a.pk for a in areas])
-    covered = _covered_ids(declaration)
-    listed = dict(
-        RegisterEntry.objects.filter(
-            tenant_id=tenant_id, status=EntryStatus.LISTED, area_id__in=covered
-        )
-        .values_list("area_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    marked: dict[int, dict[str, int]] = defaultdict(dict)
-    for area_id, state, n in (
-        SafetyStatus.objects.filter(declaration_id=declaration.pk, entry__status=EntryStatus.LISTED)
-        .values_list("entry__area_id", "state")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
-        marked[area_id][state] = n
+    listed = _listed_per_area(declaration)
+    marked = _marked_per_area(declaration)
     result = []
     for area in areas:
         row = AreaProgress(area=area)
@@ -395,11 +383,56 @@ def progress_by_area(declaration: Declaration) -> list[AreaProgress]:
             row.listed += listed.get(area_id, 0)
             for state, n in marked.get(area_id, {}).items():
                 row.counts[state] = row.counts.get(state, 0) + n
-        row.counts[SafetyState.UNKNOWN] = row.listed - sum(
-            n for state, n in row.counts.items() if state != SafetyState.UNKNOWN
-        )
+        known = sum(n for state, n in row.counts.items() if state != SafetyState.UNKNOWN)
+        row.counts[SafetyState.UNKNOWN] = max(0, row.listed - known)
         result.append(row)
     return result
+
+
+def _covered_list(declaration: Declaration) -> list[int]:
+    # A literal list, not a subquery: the planner then counts from the register's
+    # (tenant, area, status, …) index alone.
+    return list(
+        Declaration.covered_areas.through.objects.filter(declaration_id=declaration.pk).values_list(
+            "area_id", flat=True
+        )
+    )
+
+
+def _listed_per_area(declaration: Declaration) -> dict[int, int]:
+    return dict(
+        RegisterEntry.objects.filter(
+            tenant_id=declaration.tenant_id, area_id__in=_covered_list(declaration),
+            status=EntryStatus.LISTED,
+        )
+        .values_list("area_id")
+        .annotate(n=Count("*"))
+        .order_by()
+    )  # fmt: skip
+
+
+def _marked_per_area(declaration: Declaration) -> dict[int, dict[str, int]]:
+    """Statuses by (area, state) from the status table's own area (set at each mark, so no
+    join with the register), less those of people removed from the register since."""
+    statuses = SafetyStatus.objects.filter(
+        tenant_id=declaration.tenant_id, declaration_id=declaration.pk
+    )
+    marked: dict[int, dict[str, int]] = defaultdict(dict)
+    for area_id, state, n in (
+        statuses.values_list("area_id", "state").annotate(n=Count("*")).order_by()
+    ):
+        marked[area_id][state] = n
+    removed = RegisterEntry.objects.filter(
+        tenant_id=declaration.tenant_id, status=EntryStatus.REMOVED
+    ).values("pk")
+    for area_id, state, n in (
+        statuses.filter(entry_id__in=removed)
+        .values_list("area_id", "state")
+        .annotate(n=Count("*"))
+        .order_by()
+    ):
+        marked[area_id][state] -= n
+    return marked
 
 
 # ---- reads: who saw what -----------------------------------------------------------------------

@@ -20,7 +20,7 @@ from sasaeai.audit.services import audit_object, audit_reads
 from sasaeai.core.csvio import write_csv
 from sasaeai.core.forms import add_validation_errors
 from sasaeai.disaster import emergency, progress_map
-from sasaeai.disaster.models import SafetyState
+from sasaeai.disaster.models import RegisterReason, SafetyState
 
 PAGE_SIZE = 50
 
@@ -140,6 +140,11 @@ def declaration_end(request, pk: int):
 # ---- safety checks ---------------------------------------------------------------------------
 
 
+def _reasons(entry) -> list[str]:
+    labels = dict(RegisterReason.choices)
+    return [str(labels.get(reason, reason)) for reason in entry.reasons or []]
+
+
 def _int_or_none(value) -> int | None:
     return int(value) if value and value.isdigit() else None
 
@@ -160,7 +165,7 @@ def safety_list(request, pk: int):
     return render(
         request, "disaster/emergency/safety_list.html",
         {"declaration": declaration, "areas": areas, "area_id": area_id, "page": page,
-         "rows": [(e, statuses.get(e.pk)) for e in entries]},
+         "rows": [(e, statuses.get(e.pk), _reasons(e)) for e in entries]},
     )  # fmt: skip
 
 
@@ -183,15 +188,12 @@ def safety_entry(request, pk: int, entry_id: int):
                 add_validation_errors(form, error)
             else:
                 messages.success(request, _("The mark has been recorded."))
-                url = request.POST.get("next") or ""
-                if url.startswith("/disaster/"):
-                    return redirect(url)
                 return redirect("disaster:emergency_safety", pk=pk)
     else:
         audit_object(actor, Action.READ, entry, detail={"declaration": declaration.pk})
     return render(
         request, "disaster/emergency/safety_entry.html",
-        {"declaration": declaration, "entry": entry, "form": form,
+        {"declaration": declaration, "entry": entry, "form": form, "reasons": _reasons(entry),
          "checks": emergency.checks_of(declaration, entry),
          "status": emergency.statuses_for(declaration, [entry]).get(entry.pk),
          "states": SafetyState.choices},

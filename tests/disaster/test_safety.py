@@ -266,3 +266,12 @@ def test_the_api_answers_404_for_a_person_not_visible_and_422_for_bad_input(worl
     response = post_check(client, declaration, {"entry_id": "x", "state": "safe"})
     assert response.status_code == 422
     assert not SafetyCheck.objects.exists()
+
+
+def test_the_list_names_the_reasons_in_japanese(world, scene):
+    declaration = scene.declare()
+    client = world.client_for(world.user(Role.MUNICIPAL_STAFF))
+    body = client.get(
+        reverse("disaster:emergency_safety", args=[declaration.pk]), HTTP_ACCEPT_LANGUAGE="ja"
+    ).content.decode()
+    assert "older_alone" not in body
