@@ -13,8 +13,8 @@ Figures: the progress per area as a page (table + inline SVG map) and as the SVG
 last page; the reads audited), one entry's page, and recording a mark through the phone API.
 
 Usage: python -m bench.disaster_safety [--size town|city|prefecture] [--repeat 10]
-For `make bench`: `disaster_safety_benchmarks(tenant, size, get, post, repeat)` fills the
-tenant, makes its own members and returns [(label, seconds)] (see its docstring).
+For `make bench`: `disaster_safety_benchmarks(tenant, size, get, repeat, post=None)` fills
+the tenant, makes its own members and returns [(label, seconds)] (see its docstring).
 """
 
 import argparse
@@ -52,12 +52,12 @@ def _areas(tenant_id: int, districts: int):
     for n in range(districts):
         lat, lon = 36.0 + (n // side) * 0.02, 139.5 + (n % side) * 0.02
         district = Area.objects.create(
-            tenant_id=tenant_id, kind=AreaKind.DISTRICT, name=f"第{n + 1}地区", code=f"D{n:03}",
+            tenant_id=tenant_id, kind=AreaKind.DISTRICT, name=f"安否ベンチ第{n + 1}地区", code=f"SD{n:03}",
             boundary=_square(lat, lon), centroid_lat=lat, centroid_lon=lon,
         )  # fmt: skip
         subs = Area.objects.bulk_create(
             Area(tenant_id=tenant_id, kind=AreaKind.COMMISSIONER_DISTRICT, parent=district,
-                 name=f"第{n + 1}地区{k}区", code=f"D{n:03}-{k}")
+                 name=f"安否ベンチ第{n + 1}地区{k}区", code=f"SD{n:03}-{k}")
             for k in (1, 2)
         )  # fmt: skip
         made.append((district, [s.pk for s in subs]))
@@ -82,7 +82,7 @@ def fill(tenant_id: int, size: str, admin, seed: int = 14) -> dict:
         batch.append(
             RegisterEntry(
                 tenant_id=tenant_id,
-                resident_key=f"R{i:07}",
+                resident_key=f"S-{i:07}",
                 name=f"名簿{i}",
                 name_kana=f"めいぼ{i:07}",
                 address=f"桶川市{i}",
@@ -166,10 +166,12 @@ def admin_actor(membership):
     )  # fmt: skip
 
 
-def disaster_safety_benchmarks(tenant, size: str, get, post, repeat: int):
-    """`make bench`: fills `tenant` (its own areas, entries, members), analyzes, times.
-    `get(client, url)` and `post(client, url, json_body)` return a request callable (asserting
-    200 / 201). Returns [(label, seconds)]."""
+def disaster_safety_benchmarks(tenant, size: str, get, repeat: int, post=None):
+    """`make bench`: fills `tenant` (its own areas, entries with keys S-…, members), analyzes,
+    times. `get(client, url)` returns a request callable asserting 200 (bench.run's); `post`
+    likewise for a JSON body (asserting 201), built here when not given.
+    Returns [(label, seconds)]."""
+    post = post or _json_post
     from bench.volunteers import signed_in_client
     from sasaeai.accounts import services as account_services
     from sasaeai.accounts.models import Role
@@ -210,6 +212,14 @@ def disaster_safety_benchmarks(tenant, size: str, get, post, repeat: int):
     ]  # fmt: skip
 
 
+def _json_post(c, url, body, status=201):
+    def request():
+        response = c.post(url, data=json.dumps(body), content_type="application/json")
+        assert response.status_code == status, (url, response.status_code, response.content)
+
+    return request
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser()
     parser.add_argument("--size", choices=tuple(SIZES), default="town")
@@ -236,14 +246,7 @@ def main(argv=None):
 
             return request
 
-        def post(c, url, body, status=201):
-            def request():
-                response = c.post(url, data=json.dumps(body), content_type="application/json")
-                assert response.status_code == status, (url, response.status_code, response.content)
-
-            return request
-
-        results = disaster_safety_benchmarks(tenant, args.size, get, post, args.repeat)
+        results = disaster_safety_benchmarks(tenant, args.size, get, args.repeat)
         baseline = timed(get(anonymous, "/bench/baseline/"), args.repeat * 3)
     print(f"database: {connection.vendor}, size: {args.size}")
     print(f"\n{'benchmark':72} {'median ms':>10} {'× baseline':>11}")
