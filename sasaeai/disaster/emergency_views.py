@@ -157,9 +157,9 @@ def safety_list(request, pk: int):
     area_id = _int_or_none(request.GET.get("area"))
     if area_id not in {a.pk for a in areas}:
         area_id = None
-    rows = emergency.safety_list(actor, declaration, area_id=area_id)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    entries = list(page.object_list)
+    order = emergency.safety_order(actor, declaration, area_id=area_id)
+    page = Paginator(order, PAGE_SIZE).get_page(request.GET.get("page"))
+    entries = emergency.entries_in_order(list(page.object_list))
     audit_reads(actor, entries, detail={"declaration": declaration.pk})
     statuses = emergency.statuses_for(declaration, entries)
     return render(
