@@ -275,3 +275,19 @@ def test_the_list_names_the_reasons_in_japanese(world, scene):
         reverse("disaster:emergency_safety", args=[declaration.pk]), HTTP_ACCEPT_LANGUAGE="ja"
     ).content.decode()
     assert "older_alone" not in body
+
+
+def test_the_list_pages_keep_the_order(world, scene, monkeypatch):
+    from sasaeai.disaster import emergency_views
+
+    monkeypatch.setattr(emergency_views, "PAGE_SIZE", 1)
+    declaration = scene.declare()
+    mark(world, declaration, scene.unconsented, SafetyState.SAFE, at=ago(5))
+    client = world.client_for(world.user(Role.MUNICIPAL_STAFF))
+    url = reverse("disaster:emergency_safety", args=[declaration.pk])
+    first, second = (client.get(url, {"page": n}).content.decode() for n in (1, 2))
+    # A-002 has no mark: first; A-001, marked safe, after it.
+    assert scene.consented.name in first and scene.unconsented.name not in first
+    assert scene.unconsented.name in second and scene.consented.name not in second
+    order = emergency.safety_order(world.actor(Role.MUNICIPAL_STAFF), declaration)
+    assert order.count() == 2 and order[1] == scene.unconsented.pk
