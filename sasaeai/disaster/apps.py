@@ -11,7 +11,7 @@ class DisasterConfig(AppConfig):
         from sasaeai.accounts.models import Role
         from sasaeai.accounts.policy import STAFF, register_permissions
         from sasaeai.core import demo, modules
-        from sasaeai.disaster import rules
+        from sasaeai.disaster import emergency_metrics, rules
         from sasaeai.disaster.demo import load_register
         from sasaeai.disaster.evacuation_demo import load_evacuation
         from sasaeai.disaster.evacuation_metrics import register_metrics as evacuation_metrics
@@ -46,6 +46,7 @@ class DisasterConfig(AppConfig):
         rules.register()
         register_metrics()
         evacuation_metrics()
+        emergency_metrics.register_metrics()
         modules.register(
             modules.Module(
                 key="disaster",
@@ -63,6 +64,16 @@ class DisasterConfig(AppConfig):
                 url_name="disaster:plan_list",
                 permission="disaster.view_plan",
                 order=57,
+            )
+        )
+        # System administrators declare and end disaster mode; they see no one's record.
+        modules.register(
+            modules.Module(
+                key="disaster_emergency",
+                label=_("Disaster mode"),
+                url_name="disaster:emergency_list",
+                permission="disaster.declare",
+                order=58,
             )
         )
         # Before the plans (order 50), whose demo indicators read these metrics: the register
