@@ -286,9 +286,11 @@ def _mount(prefix: str, router) -> None:
 def _register_routers() -> None:
     from sasaeai.accounts.api import router as accounts_router
     from sasaeai.audit.api import router as audit_router
+    from sasaeai.commissioners.api import router as commissioners_router
     from sasaeai.consultation.api import router as consultation_router
     from sasaeai.core.api import router as core_router
     from sasaeai.courses.api import router as courses_router
+    from sasaeai.disaster.api import router as disaster_router
     from sasaeai.jobs.api import router as jobs_router
     from sasaeai.notices.api import router as notices_router
     from sasaeai.notifications.api import router as notifications_router
@@ -298,8 +300,6 @@ def _register_routers() -> None:
     from sasaeai.surveys.api import router as surveys_router
     from sasaeai.volunteers.api import router as volunteers_router
     from sasaeai.watch.api import router as watch_router
-    from sasaeai.commissioners.api import router as commissioners_router
-    from sasaeai.disaster.api import router as disaster_router
 
     _mount("/", core_router)
     _mount("/", accounts_router)
