@@ -147,6 +147,9 @@ def main(argv=None):
             admin.tenant_id, size.name, coordinator, volunteer, get, max(3, args.repeat // 3),
             volunteer_user_id=volunteer_user_id,
         )  # fmt: skip
+        issue14_results = watch_and_disaster_benchmarks(
+            admin.tenant, size.name, get, max(3, args.repeat // 3)
+        )
         results = [
             ("login page (GET /accounts/login/)", timed(get(anonymous, "/accounts/login/"), args.repeat)),
             ("area list, policy-filtered (GET /areas/)", timed(get(client, "/areas/"), args.repeat)),
@@ -154,12 +157,35 @@ def main(argv=None):
             ("member list, policy-filtered, audited (GET /accounts/members/)", timed(get(client, "/accounts/members/"), args.repeat)),
             ("member list, last page", timed(get(client, "/accounts/members/?page=last"), args.repeat)),
             ("API area list (GET /api/v1/areas?limit=100)", timed(get(client, "/api/v1/areas?limit=100"), args.repeat)),
-        ] + plan_results + resource_results + consultation_results + area_results + job_results + onboarding_results + notification_results + survey_results + subscription_results + volunteer_results  # fmt: skip
+        ] + plan_results + resource_results + consultation_results + area_results + job_results + onboarding_results + notification_results + survey_results + subscription_results + volunteer_results + issue14_results  # fmt: skip
 
     from bench.matching import matching_benchmarks
 
     results += matching_benchmarks(args.size)
     return report(baseline, results)
+
+
+def watch_and_disaster_benchmarks(tenant, size: str, get, repeat: int) -> list[tuple[str, float]]:
+    """Watch-over and disaster safety (issue 14), each filling its own rows in the tenant."""
+    from bench.disaster_plans import disaster_plan_benchmarks, disaster_plan_clients
+    from bench.disaster_register import register_benchmarks
+    from bench.disaster_safety import disaster_safety_benchmarks
+    from bench.volunteers import signed_in_client
+    from bench.watch import request_makers, watch_benchmarks, watch_client_pair
+
+    desk, commissioner, commissioner_user_id = watch_client_pair(tenant)
+    watch_get, watch_post = request_makers()
+    results = watch_benchmarks(
+        tenant.pk, size, desk, commissioner, watch_get, watch_post, repeat,
+        commissioner_user_id=commissioner_user_id,
+    )  # fmt: skip
+    results += register_benchmarks(tenant, size, get, repeat, signed_in_client)
+    results += disaster_safety_benchmarks(tenant, size, get, repeat)
+    staff, planner, planner_user_id = disaster_plan_clients(tenant)
+    results += disaster_plan_benchmarks(
+        tenant.pk, size, staff, planner, get, repeat, planner_user_id=planner_user_id
+    )
+    return results
 
 
 def report(baseline: float, results: list[tuple[str, float]]) -> int:
