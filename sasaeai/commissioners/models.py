@@ -27,9 +27,9 @@ class EntryKind(models.TextChoices):
 class Field(models.TextChoices):
     """分野 of a consultation on the national form."""
 
-    ELDERLY = "elderly", _("older people")
-    DISABILITY = "disability", _("people with disabilities")
-    CHILDREN = "children", _("children")
+    ELDERLY = "elderly", _("matters concerning older people")
+    DISABILITY = "disability", _("matters concerning people with disabilities")
+    CHILDREN = "children", _("matters concerning children")
     OTHER = "other", _("other")
 
 
@@ -89,7 +89,7 @@ class ActivityEntry(TenantScoped):
     field = models.CharField(_("field"), max_length=20, choices=Field.choices, blank=True)
     topic = models.CharField(_("content"), max_length=20, choices=Topic.choices, blank=True)
     detail = models.CharField(_("detail"), max_length=20, blank=True)
-    count = models.PositiveIntegerField(_("number"), default=1)
+    count = models.PositiveIntegerField(_("count"), default=1)
     note = models.CharField(_("note (no names)"), max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -125,7 +125,7 @@ class MonthlyRecord(TenantScoped):
     status = models.CharField(
         _("status"), max_length=20, choices=RecordStatus.choices, default=RecordStatus.DRAFT
     )
-    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted on"), null=True, blank=True)
     locked_at = models.DateTimeField(_("locked at"), null=True, blank=True)
     locked_by = models.ForeignKey(
         USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
