@@ -108,7 +108,7 @@ def district_workbook(month, districts, tenant_name: str) -> bytes:
     for cell in sheet[2]:
         cell.font = BOLD
         cell.alignment = Alignment(wrap_text=True)
-    total = _sum_figures([d.figures for d in districts])
+    total = tally.combine([d.figures for d in districts])
     per_district = [tally.rows(d.figures) for d in districts]
     for index, row in enumerate(tally.rows(total)):
         sheet.append([row.section, row.label, *[rows[index].value for rows in per_district],
@@ -121,24 +121,6 @@ def district_workbook(month, districts, tenant_name: str) -> bytes:
     sheet.column_dimensions["A"].width = 30
     sheet.column_dimensions["B"].width = 36
     return workbook_bytes(book)
-
-
-def _sum_figures(all_figures) -> tally.Figures:
-    total = tally.Figures()
-    for f in all_figures:
-        for name in ("by_field", "by_topic", "other", "liaison"):
-            mine = getattr(total, name)
-            for key, value in getattr(f, name).items():
-                mine[key] = mine.get(key, 0) + value
-        for key, value in f.cross.items():
-            total.cross[key] = total.cross.get(key, 0) + value
-        total.visits_watch_own += f.visits_watch_own
-        total.visits_from_records += f.visits_from_records
-        total.visits_other += f.visits_other
-        total.own_days += f.own_days
-        total.record_only_days += f.record_only_days
-        total.commissioners |= f.commissioners
-    return total
 
 
 def fiscal_workbook(totals, tenant_name: str) -> bytes:

@@ -18,7 +18,9 @@ BLANK = [("", "---------")]
 
 class EntryForm(forms.Form):
     day = forms.DateField(
-        label=_("Date of activity"), widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate
+        label=_("Date of activity"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        initial=timezone.localdate,
     )
     kind = forms.ChoiceField(label=_("Kind"), choices=EntryKind.choices, initial=EntryKind.VISIT)
     field = forms.ChoiceField(

@@ -173,19 +173,13 @@ def fiscal_year_figures(tenant_id: int, fiscal_year: int) -> FiscalYearTotals:
     first, last = fiscal_year_bounds(fiscal_year)
     entries = ActivityEntry.objects.filter(tenant_id=tenant_id, day__range=(first, last))
     user_ids = list(commissioners_of(tenant_id).values_list("user_id", flat=True))
-    whole = tally.tally(
-        tenant_id=tenant_id, entries=entries, first=first, last=last,
-        commissioner_ids=user_ids, group_of=lambda user_id, area_id: "all",
-    ).get("all", tally.Figures())  # fmt: skip
+    months = tally.tally(
+        tenant_id=tenant_id, entries=entries, first=first, last=last, commissioner_ids=user_ids
+    )
     by_month = []
     month = first
     while month <= last:
-        month_first, month_last = month_bounds(month)
-        figures = tally.tally(
-            tenant_id=tenant_id, entries=entries.filter(day__range=(month_first, month_last)),
-            first=month_first, last=month_last, commissioner_ids=user_ids,
-            group_of=lambda user_id, area_id: "all",
-        ).get("all", tally.Figures())  # fmt: skip
-        by_month.append((month_first, figures))
-        month = month_last + datetime.timedelta(days=1)
+        by_month.append((month, months.get(month, tally.Figures())))
+        month = month_bounds(month)[1] + datetime.timedelta(days=1)
+    whole = tally.combine(figures for _month, figures in by_month)
     return FiscalYearTotals(fiscal_year, whole, by_month, len(whole.commissioners))

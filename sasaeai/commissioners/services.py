@@ -62,7 +62,9 @@ def district_of(membership: Membership | None):
     a commissioner district (地区担当区域) when that is what they were given."""
     if membership is None:
         return None
-    area = membership.areas.order_by("pk").first()
+    # all() rather than order_by(): a list of commissioners prefetches their areas.
+    areas = sorted(membership.areas.all(), key=lambda a: a.pk)
+    area = areas[0] if areas else None
     while area is not None and area.kind != AreaKind.DISTRICT and area.parent_id:
         area = area.parent
     return area

@@ -11,6 +11,7 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Count, QuerySet, Sum
+from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext_lazy as _
 
 from sasaeai.commissioners.models import (
@@ -86,29 +87,31 @@ def tally(
     first: datetime.date,
     last: datetime.date,
     commissioner_ids: Iterable[int],
-    group_of: Callable[[int, int | None], Hashable],
+    group_of: Callable[[int, int | None], Hashable] | None = None,
 ) -> dict[Hashable, Figures]:
     """Figures per group. `entries` is already scoped and limited to [first, last];
-    `group_of(commissioner_id, area_id)` names the group a commissioner's rows go to."""
+    `group_of(commissioner_id, area_id)` names the group a commissioner's rows go to; without
+    it, the groups are the months (a day belongs to one month, so months add up to a year)."""
     groups: dict[Hashable, Figures] = {}
+    entries = entries.annotate(month=TruncMonth("day"))
 
-    def figures(commissioner_id: int, area_id: int | None) -> Figures:
-        key = group_of(commissioner_id, area_id)
+    def figures(commissioner_id: int, area_id: int | None, month: datetime.date) -> Figures:
+        key = group_of(commissioner_id, area_id) if group_of else _as_date(month)
         if key not in groups:
             groups[key] = Figures()
         groups[key].commissioners.add(commissioner_id)
         return groups[key]
 
     rows = entries.values_list(
-        "commissioner_id", "area_id", "kind", "field", "topic", "detail"
+        "commissioner_id", "area_id", "month", "kind", "field", "topic", "detail"
     ).annotate(total=Sum("count"))
-    for commissioner_id, area_id, kind, field_, topic, detail, total in rows.order_by():
-        figures(commissioner_id, area_id).add_row(kind, field_, topic, detail, total)
-    days = entries.values_list("commissioner_id", "area_id").annotate(
+    for commissioner_id, area_id, month, kind, field_, topic, detail, total in rows.order_by():
+        figures(commissioner_id, area_id, month).add_row(kind, field_, topic, detail, total)
+    days = entries.values_list("commissioner_id", "area_id", "month").annotate(
         days=Count("day", distinct=True)
     )
-    for commissioner_id, area_id, count in days.order_by():
-        figures(commissioner_id, area_id).own_days += count
+    for commissioner_id, area_id, month, count in days.order_by():
+        figures(commissioner_id, area_id, month).own_days += count
     _add_recorded_visits(tenant_id, entries, first, last, list(commissioner_ids), figures)
     return groups
 
@@ -127,10 +130,33 @@ def _add_recorded_visits(tenant_id, entries, first, last, commissioner_ids, figu
     for (user_id, day), count in recorded.items():
         if not count:
             continue
-        target = figures(user_id, None)
+        target = figures(user_id, None, day.replace(day=1))
         target.visits_from_records += count
         if (user_id, day) not in own:
             target.record_only_days += 1
+
+
+def _as_date(value) -> datetime.date:
+    return value.date() if isinstance(value, datetime.datetime) else value
+
+
+def combine(all_figures: Iterable[Figures]) -> Figures:
+    """The sum of several groups' figures (districts into the city, months into the year)."""
+    total = Figures()
+    for f in all_figures:
+        for name in ("by_field", "by_topic", "other", "liaison"):
+            mine = getattr(total, name)
+            for key, value in getattr(f, name).items():
+                mine[key] = mine.get(key, 0) + value
+        for key, value in f.cross.items():
+            total.cross[key] = total.cross.get(key, 0) + value
+        total.visits_watch_own += f.visits_watch_own
+        total.visits_from_records += f.visits_from_records
+        total.visits_other += f.visits_other
+        total.own_days += f.own_days
+        total.record_only_days += f.record_only_days
+        total.commissioners |= f.commissioners
+    return total
 
 
 @dataclass(frozen=True)

@@ -253,7 +253,7 @@ def districts(request, year: int, month: int):
     first = _month(year, month)
     rows = selectors.district_totals(actor, first)
     audit_totals_read(actor, "districts", f"{first:%Y-%m}", "page")
-    total = exports._sum_figures([row.figures for row in rows])
+    total = tally.combine([row.figures for row in rows])
     per_district = [tally.rows(row.figures) for row in rows]
     table = [(cell, [cells[index].value for cells in per_district])
              for index, cell in enumerate(tally.rows(total))]  # fmt: skip

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from sasaeai.accounts import services as account_services
 from sasaeai.accounts.models import Role
+from sasaeai.accounts.policy import Actor
 from sasaeai.core import visits
 from tests.conftest import SYSTEM
 
@@ -19,6 +20,16 @@ def second_commissioner(world):
         actor=SYSTEM, membership=membership, area_ids=[world.other_district.pk]
     )
     return membership
+
+
+def actor_of(membership) -> Actor:
+    from sasaeai.accounts.selectors import district_area_ids
+
+    return Actor(
+        user_id=membership.user_id, username=membership.user.username,
+        tenant_id=membership.tenant_id, membership_id=membership.pk, role=Role(membership.role),
+        area_ids=district_area_ids(membership), otp_verified=True,
+    )  # fmt: skip
 
 
 @pytest.fixture

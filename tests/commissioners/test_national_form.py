@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from sasaeai.accounts.models import Role
 from sasaeai.commissioners import services
-from tests.commissioners.conftest import last_month, second_commissioner
+from tests.commissioners.conftest import actor_of, last_month, second_commissioner
 
 # The month's entries: (day, kind, field, topic, detail, count).
 ENTRIES = [
@@ -60,9 +60,7 @@ def _write_month(world, visit_source):
     services.entry_create(actor=actor, day=month - datetime.timedelta(days=1), kind="visit",
                           detail="watch", count=50)  # fmt: skip
     other = second_commissioner(world)
-    other_actor = world.actor(Role.WELFARE_COMMISSIONER)
-    other_actor = other_actor.__class__(**{**other_actor.__dict__, "user_id": other.user_id,
-                                           "membership_id": other.pk})  # fmt: skip
+    other_actor = actor_of(other)
     services.entry_create(actor=other_actor, day=month.replace(day=3), kind="consultation",
                           field="elderly", topic="other", count=40)  # fmt: skip
     user_id = actor.user_id

@@ -67,7 +67,9 @@ def test_fiscal_year_totals_in_excel_csv_and_metrics(world, visit_source):
     assert cells["days"] == 4  # 3 days of the first, 1 of the second
     sjis = client.get(f"/commissioners/fiscal/{year}/totals.csv?encoding=cp932")
     assert "活動日数" in sjis.content.decode("cp932")
-    book = load_workbook(io.BytesIO(client.get(f"/commissioners/fiscal/{year}/totals.xlsx").content))
+    book = load_workbook(
+        io.BytesIO(client.get(f"/commissioners/fiscal/{year}/totals.xlsx").content)
+    )
     cross = book.worksheets[1]
     by_content = {r[0]: r for r in cross.iter_rows(min_row=2, values_only=True)}
     assert by_content["健康・保健医療"][1] == 2  # 高齢者 × 健康・保健医療
