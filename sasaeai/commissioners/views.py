@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from sasaeai.accounts import policy
 from sasaeai.accounts.models import Role
 from sasaeai.audit.models import Action
-from sasaeai.audit.services import Event, audit_event
+from sasaeai.audit.services import Event, audit_event, audit_object
 from sasaeai.commissioners import exports, selectors, services, tally
 from sasaeai.commissioners.forms import EntryForm
 from sasaeai.commissioners.models import ActivityEntry, RecordStatus
@@ -204,6 +204,8 @@ def entry_edit(request, pk: int):
     actor = request.actor
     policy.require(actor, "commissioners.record")
     entry = _entry(actor, pk)
+    if request.method == "GET":
+        audit_object(actor, Action.READ, entry)
     initial = {name: getattr(entry, name) for name in EntryForm.base_fields}
     form = EntryForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

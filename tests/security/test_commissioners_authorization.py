@@ -186,3 +186,11 @@ def test_every_read_of_a_form_is_audited_with_the_commissioner_as_subject(scene)
     )  # fmt: skip
     assert sorted(e.detail["format"] for e in entries) == ["api", "page", "pdf", "xlsx"]
     assert {e.action for e in entries} == {"read", "export"}
+
+
+def test_opening_an_entry_is_audited(scene):
+    client = _client(scene["world"], R.MUNICIPAL_STAFF.value)
+    assert client.get(f"/commissioners/entries/{scene['own'].pk}/edit/").status_code == 200
+    assert AuditEntry.objects.filter(
+        object_type="commissioners.activityentry", object_id=str(scene["own"].pk), action="read"
+    ).exists()
