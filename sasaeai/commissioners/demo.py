@@ -28,10 +28,12 @@ CONSULTATIONS = (
 )  # fmt: skip
 
 
-def _actor(tenant, role, user_id) -> Actor:
+def _actor(membership) -> Actor:
+    """The member themselves: the audit log checks that an entry's user is its actor's."""
     return Actor(
-        user_id=user_id, username="demo-loader", tenant_id=tenant.pk, membership_id=None,
-        role=role, otp_verified=True,
+        user_id=membership.user_id, username=membership.user.username,
+        tenant_id=membership.tenant_id, membership_id=membership.pk,
+        role=Role(membership.role), otp_verified=True,
     )  # fmt: skip
 
 
@@ -41,13 +43,13 @@ def load_commissioners(tenants: dict) -> None:
         if tenant is None:
             continue
         with tenant_context(tenant.pk):
-            memberships = Membership.objects.filter(tenant=tenant)
+            memberships = Membership.objects.filter(tenant=tenant).select_related("user")
             commissioner = memberships.filter(role=Role.WELFARE_COMMISSIONER).first()
             office = memberships.filter(role=Role.WELFARE_COUNCIL_STAFF).first()
             if commissioner is None or office is None:
                 continue
-            _load(city, _actor(tenant, Role.WELFARE_COMMISSIONER, commissioner.user_id))
-            _lock_past(tenant, commissioner.user_id, office.user_id)
+            _load(city, _actor(commissioner))
+            _lock_past(_actor(commissioner), _actor(office))
 
 
 def _months(today: datetime.date) -> list[datetime.date]:
@@ -84,10 +86,7 @@ def _one_day(city, actor, day, index) -> None:
                               detail=LiaisonKind.AGENCIES, note="地域包括支援センターと調整")  # fmt: skip
 
 
-def _lock_past(tenant, commissioner_id: int, office_id: int) -> None:
-    months = _months(timezone.localdate())[1:]
-    commissioner = _actor(tenant, Role.WELFARE_COMMISSIONER, commissioner_id)
-    office = _actor(tenant, Role.WELFARE_COUNCIL_STAFF, office_id)
-    for month in months:
+def _lock_past(commissioner: Actor, office: Actor) -> None:
+    for month in _months(timezone.localdate())[1:]:
         services.record_submit(actor=commissioner, month=month)
-        services.record_lock(actor=office, month=month, commissioner_id=commissioner_id)
+        services.record_lock(actor=office, month=month, commissioner_id=commissioner.user_id)
