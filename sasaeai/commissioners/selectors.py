@@ -115,6 +115,7 @@ def district_totals(actor: Actor, month: datetime.date) -> list[DistrictRow]:
         tenant_id=actor.tenant_id, entries=entries, first=first, last=last,
         commissioner_ids=list(district_by_user),
         group_of=lambda user_id, area_id: area_id or district_by_user.get(user_id),
+        by_commissioner=False,
     )  # fmt: skip
     statuses = _statuses(actor.tenant_id, first)
     area_ids = set(district_by_user.values()) | set(groups)
@@ -174,8 +175,9 @@ def fiscal_year_figures(tenant_id: int, fiscal_year: int) -> FiscalYearTotals:
     entries = ActivityEntry.objects.filter(tenant_id=tenant_id, day__range=(first, last))
     user_ids = list(commissioners_of(tenant_id).values_list("user_id", flat=True))
     months = tally.tally(
-        tenant_id=tenant_id, entries=entries, first=first, last=last, commissioner_ids=user_ids
-    )
+        tenant_id=tenant_id, entries=entries, first=first, last=last, commissioner_ids=user_ids,
+        by_commissioner=False,
+    )  # fmt: skip
     by_month = []
     month = first
     while month <= last:
