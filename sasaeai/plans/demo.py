@@ -26,6 +26,8 @@ PUBLISHED = {"112089"}
 METRIC_BINDINGS = {
     "避難行動要支援者名簿登載同意者数": "disaster.consented",
     "民生委員・児童委員の充足率": "accounts.commissioner_district_coverage",
+    "民生委員・児童委員による相談支援件数": "commissioners.consultations",
+    "民生委員・児童委員による訪問回数": "commissioners.visits",
     "高齢者の通いの場の数": "resources.gathering_places",
     "子ども食堂等子どもの居場所の設置数": "resources.children_places",
     "地域子育て支援拠点事業実施施設のある中学校区数": "resources.school_districts_with_child_rearing_hub",
