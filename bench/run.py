@@ -166,7 +166,9 @@ def main(argv=None):
 
 
 def watch_and_disaster_benchmarks(tenant, size: str, get, repeat: int) -> list[tuple[str, float]]:
-    """Watch-over and disaster safety (issue 14), each filling its own rows in the tenant."""
+    """Watch-over, commissioners' records and disaster safety (issue 14), each filling its own
+    rows in the tenant."""
+    from bench.commissioners import commissioner_benchmarks
     from bench.disaster_plans import disaster_plan_benchmarks, disaster_plan_clients
     from bench.disaster_register import register_benchmarks
     from bench.disaster_safety import disaster_safety_benchmarks
@@ -179,6 +181,7 @@ def watch_and_disaster_benchmarks(tenant, size: str, get, repeat: int) -> list[t
         tenant.pk, size, desk, commissioner, watch_get, watch_post, repeat,
         commissioner_user_id=commissioner_user_id,
     )  # fmt: skip
+    results += commissioner_benchmarks(tenant, size, get, repeat)
     results += register_benchmarks(tenant, size, get, repeat, signed_in_client)
     results += disaster_safety_benchmarks(tenant, size, get, repeat)
     staff, planner, planner_user_id = disaster_plan_clients(tenant)
