@@ -39,7 +39,7 @@ class EntryIn(Schema):
     commissioner_id: int | None = None
 
 
-class EntryOut(Schema):
+class ActivityEntryOut(Schema):
     id: int
     commissioner_id: int
     day: datetime.date
@@ -84,7 +84,7 @@ def _cells(figures) -> list[dict]:
     ]
 
 
-@router.post("/entries", response={201: EntryOut, **ERRORS})
+@router.post("/entries", response={201: ActivityEntryOut, **ERRORS})
 def entry_create(request, payload: EntryIn):
     entry = services.entry_create(actor=request.actor, **payload.dict())
     return Status(201, entry)
@@ -99,7 +99,7 @@ def monthly_form(request, user_id: int, year: int, month: int):
             "cells": _cells(form.figures)}  # fmt: skip
 
 
-@router.get("/forms/{user_id}/{year}/{month}/entries", response={200: list[EntryOut], **ERRORS})
+@router.get("/forms/{user_id}/{year}/{month}/entries", response={200: list[ActivityEntryOut], **ERRORS})
 def monthly_entries(request, user_id: int, year: int, month: int):
     form = selectors.monthly_form(request.actor, user_id, _month(year, month))
     audit_form_read(request.actor, user_id, form.month, "api-entries")

@@ -31,7 +31,7 @@ class ErrorOut(Schema):
 ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
-class EntryOut(Schema):
+class RegisterEntryOut(Schema):
     id: int
     name: str
     name_kana: str
@@ -45,7 +45,7 @@ class EntryOut(Schema):
     consent_status: str
 
 
-class EntryDetailOut(EntryOut):
+class EntryDetailOut(RegisterEntryOut):
     postal_code: str
     reason_note: str
     extra: dict
@@ -53,21 +53,21 @@ class EntryDetailOut(EntryOut):
     removed_on: date | None
 
 
-class ConsentIn(Schema):
+class RegisterConsentIn(Schema):
     event: str
     on: date | None = None
     method: str = ""
     note: str = ""
 
 
-class ConsentOut(Schema):
+class RegisterConsentOut(Schema):
     id: int
     entry_id: int
     event: str
     on: date
 
 
-@router.get("/register", response={200: list[EntryOut], **ERRORS})
+@router.get("/register", response={200: list[RegisterEntryOut], **ERRORS})
 @paginate(BoundedLimitOffsetPagination)
 def register_list(request, q: str = "", area: int | None = None, consent: str = ""):
     actor = request.actor
@@ -89,8 +89,8 @@ def register_detail(request, entry_id: int):
     return entry
 
 
-@router.post("/register/{entry_id}/consent", response={201: ConsentOut, **ERRORS})
-def register_consent(request, entry_id: int, payload: ConsentIn):
+@router.post("/register/{entry_id}/consent", response={201: RegisterConsentOut, **ERRORS})
+def register_consent(request, entry_id: int, payload: RegisterConsentIn):
     """Commissioners may record for any listed entry of their districts (the 同意書 they
     collected); the answer then holds no more than the record's own fields."""
     actor = request.actor

@@ -33,7 +33,7 @@ class ErrorOut(Schema):
 ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
-class PersonOut(Schema):
+class WatchedPersonOut(Schema):
     id: int
     name: str
     name_kana: str
@@ -48,7 +48,7 @@ class PersonOut(Schema):
     next_due_on: date | None
 
 
-class PersonDetailOut(PersonOut):
+class WatchedPersonDetailOut(WatchedPersonOut):
     reason: str
     emergency_contact: str
     source: str
@@ -80,7 +80,7 @@ def _page_bounds(request) -> tuple[int, int]:
     return offset, limit
 
 
-@router.get("/people", response={200: list[PersonOut], **ERRORS})
+@router.get("/people", response={200: list[WatchedPersonOut], **ERRORS})
 @paginate(BoundedLimitOffsetPagination)
 def person_list(request, q: str = "", area: int | None = None, missed: bool = False):
     """The people the caller may see (active ones); `missed=true`: overdue, most overdue first."""
@@ -95,7 +95,7 @@ def person_list(request, q: str = "", area: int | None = None, missed: bool = Fa
     return rows
 
 
-@router.get("/people/{person_id}", response={200: PersonDetailOut, **ERRORS})
+@router.get("/people/{person_id}", response={200: WatchedPersonDetailOut, **ERRORS})
 def person_detail(request, person_id: int):
     policy.require(request.actor, "watch.view")
     person = selectors.person_for(request.actor, person_id)

@@ -30,7 +30,7 @@ class PartnerKeyAuth:
         return {"key": bearer_token(request) or ""}
 
 
-class ReportIn(Schema):
+class PartnerReportIn(Schema):
     description: str = Field(..., max_length=4000)
     address: str = Field(..., max_length=300)
     subject_name: str = Field("", max_length=100)
@@ -40,7 +40,7 @@ class ReportIn(Schema):
     reporter_phone: str = Field("", max_length=40)
 
 
-class ReportOut(Schema):
+class PartnerReportOut(Schema):
     id: int
     received_at: str
     status: str
@@ -48,10 +48,10 @@ class ReportOut(Schema):
 
 
 @router.post(
-    "/partner-reports", auth=PartnerKeyAuth(), response={201: ReportOut},
+    "/partner-reports", auth=PartnerKeyAuth(), response={201: PartnerReportOut},
     summary="A watch-over partner reports a concern (Bearer wp_… report key)",
 )  # fmt: skip
-def partner_report_create(request, payload: ReportIn):
+def partner_report_create(request, payload: PartnerReportIn):
     ip_address = request.META.get("REMOTE_ADDR") or None
     if partners.over_limit(f"ip:{ip_address}"):
         return _too_many()
