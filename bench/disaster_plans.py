@@ -48,7 +48,7 @@ def _areas(tenant_id: int) -> list[int]:
     from sasaeai.core.models import Area, AreaKind
 
     districts = Area.objects.bulk_create(
-        [Area(tenant_id=tenant_id, kind=AreaKind.DISTRICT, code=f"D{i:03}", name=f"第{i}地区",
+        [Area(tenant_id=tenant_id, kind=AreaKind.DISTRICT, code=f"P{i:03}", name=f"計画ベンチ第{i}地区",
               search_text=f"だい{i}ちく") for i in range(1, 31)]
     )  # fmt: skip
     subs = Area.objects.bulk_create(
