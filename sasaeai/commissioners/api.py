@@ -99,7 +99,9 @@ def monthly_form(request, user_id: int, year: int, month: int):
             "cells": _cells(form.figures)}  # fmt: skip
 
 
-@router.get("/forms/{user_id}/{year}/{month}/entries", response={200: list[ActivityEntryOut], **ERRORS})
+@router.get(
+    "/forms/{user_id}/{year}/{month}/entries", response={200: list[ActivityEntryOut], **ERRORS}
+)
 def monthly_entries(request, user_id: int, year: int, month: int):
     form = selectors.monthly_form(request.actor, user_id, _month(year, month))
     audit_form_read(request.actor, user_id, form.month, "api-entries")
