@@ -357,6 +357,8 @@ JOBS_MAX_ATTEMPTS = env_int("JOBS_MAX_ATTEMPTS", 3)
 JOBS_RESULT_DAYS = env_int("JOBS_RESULT_DAYS", 7)
 # The nightly commands run by run_worker's scheduler, at these local times (TIME_ZONE, Asia/Tokyo).
 JOBS_SCHEDULE = {
+    # Presumed consent falling due and recipients' covered areas, before the metrics refresh.
+    "register_nightly": env_str("JOBS_AT_REGISTER_NIGHTLY", "01:30"),
     "refresh_plan_metrics": env_str("JOBS_AT_REFRESH_PLAN_METRICS", "02:00"),
     "consultation_reminders": env_str("JOBS_AT_CONSULTATION_REMINDERS", "06:30"),
     "anonymise_expired_cases": env_str("JOBS_AT_ANONYMISE_EXPIRED_CASES", "03:00"),
