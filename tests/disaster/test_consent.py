@@ -173,3 +173,11 @@ def test_the_settings_need_an_ordinance_to_share_without_writing(world):
         saved.status_code == 302
         and services.settings_of(world.tenant_a.pk).presumed_after_days == 14
     )
+
+
+def test_the_worker_runs_the_register_nightly_command_every_night():
+    from django.conf import settings
+    from django.core.management import get_commands
+
+    assert "register_nightly" in settings.JOBS_SCHEDULE
+    assert get_commands()["register_nightly"] == "sasaeai.disaster"
